@@ -172,6 +172,8 @@ def run(
         (batch, seq, hidden), the embedding layer first.
     """
     encoding = encode(tokenizer, texts, pairs, model=model, **encode_kwargs)
-    with torch.inference_mode():
+    # no_grad rather than inference_mode: readers feed these tensors into other modules (the pooler, a
+    # probe), which inference tensors refuse.
+    with torch.no_grad():
         outputs = model(**encoding.to(model.device), output_hidden_states=True)
     return encoding, outputs

@@ -126,6 +126,11 @@ def _unavailable(checkpoint: str) -> CheckpointUnavailableError:
 def _from_pretrained(auto_cls, checkpoint: str, **kwargs):
     """Call ``auto_cls.from_pretrained`` cache-first, so an offline miss fails fast with a clear message."""
     if Path(checkpoint).is_dir():
+        if not (Path(checkpoint) / "config.json").is_file():
+            raise CheckpointUnavailableError(
+                f"{checkpoint} is a directory without config.json, so it is not a saved checkpoint. Save one with "
+                "model.save_pretrained(dir) and tokenizer.save_pretrained(dir), or pass a hub id."
+            )
         return auto_cls.from_pretrained(checkpoint, **kwargs)
     try:
         return auto_cls.from_pretrained(checkpoint, local_files_only=True, **kwargs)

@@ -1,0 +1,79 @@
+"""bertkit.layers against the model's own outputs (hidden_states tuple, last_hidden_state)."""
+
+import pytest
+import torch
+
+import bertkit
+from bertkit import ScalarMix
+
+
+def test_stack_has_every_layer_and_ends_with_the_last_hidden_state(batch, model):
+    _, _, out = batch
+    stacked = bertkit.stack_layers(out.hidden_states)
+    n_states = model.config.num_hidden_layers + 1
+    assert stacked.shape == (n_states, *out.last_hidden_state.shape)
+    torch.testing.assert_close(stacked[-1], out.last_hidden_state, atol=0, rtol=0)
+    for i, state in enumerate(out.hidden_states):
+        assert torch.equal(stacked[i], state)
+
+
+def test_missing_hidden_states_says_how_to_get_them():
+    with pytest.raises(ValueError, match="output_hidden_states=True"):
+        bertkit.stack_layers(None)
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [(0, [0]), (-1, [-1]), (-2, [-2]), ([1, -1], [1, -1]), (slice(-4, None), [-4, -3, -2, -1]), ("all", None)],
+)
+def test_select_layers_matches_indexing_the_tuple(batch, spec, expected):
+    _, _, out = batch
+    states = out.hidden_states
+    picked = bertkit.select_layers(bertkit.stack_layers(states), spec)
+    indices = range(len(states)) if expected is None else expected
+    reference = torch.stack([states[i] for i in indices])
+    assert torch.equal(picked, reference)
+
+
+@pytest.mark.parametrize("spec", [99, -99, [0, 99]])
+def test_unknown_layer_says_how_many_layers_there_are(batch, model, spec):
+    stacked = bertkit.stack_layers(batch[2].hidden_states)
+    n = model.config.num_hidden_layers
+    with pytest.raises(IndexError, match=f"{n} encoder layers"):
+        bertkit.select_layers(stacked, spec)
+
+
+@pytest.mark.parametrize("spec", ["last", [], slice(50, None), 1.5, True])
+def test_malformed_layer_specs_are_refused(batch, spec):
+    stacked = bertkit.stack_layers(batch[2].hidden_states)
+    with pytest.raises((ValueError, TypeError)):
+        bertkit.select_layers(stacked, spec)
+
+
+def test_combinations_match_the_definitions(batch):
+    states = batch[2].hidden_states
+    stacked = bertkit.stack_layers(states)
+    c = bertkit.combine_layers
+    assert torch.equal(c(stacked, "last"), states[-1])
+    assert torch.equal(c(stacked, "second_to_last"), states[-2])
+    torch.testing.assert_close(c(stacked, "sum", k=4), states[-4] + states[-3] + states[-2] + states[-1])
+    torch.testing.assert_close(c(stacked, "mean", k=2), (states[-2] + states[-1]) / 2)
+    assert torch.equal(c(stacked, "concat", k=4), torch.cat(states[-4:], dim=-1))
+    weights = torch.linspace(0, 1, len(states))
+    torch.testing.assert_close(c(stacked, "weighted", weights=weights), sum(w * s for w, s in zip(weights, states)))
+    with pytest.raises(ValueError, match="one per stacked state"):
+        c(stacked, "weighted", weights=[1.0, 2.0])
+    with pytest.raises(ValueError, match="Valid"):
+        c(stacked, "median")
+    with pytest.raises(ValueError, match="outside"):
+        c(stacked, "sum", k=len(states) + 1)
+
+
+def test_scalar_mix_starts_as_the_mean_and_learns(batch):
+    stacked = bertkit.stack_layers(batch[2].hidden_states).detach().clone()
+    mix = ScalarMix(stacked.shape[0])
+    torch.testing.assert_close(mix(stacked), stacked.mean(dim=0))
+    mix(stacked).pow(2).mean().backward()
+    assert mix.scalars.grad is not None and mix.scalars.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="built for"):
+        mix(stacked[:-1])

@@ -1,0 +1,72 @@
+"""bertkit.plots: Korean font, projections, cosine matrix, plotting helpers."""
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+import bertkit  # noqa: E402
+
+
+def test_korean_font_renders_hangul_without_missing_glyphs():
+    before = dict(matplotlib.rcParams)
+    try:
+        family = bertkit.use_korean_font()
+        assert family == "NanumGothic"
+        fig, ax = plt.subplots()
+        ax.set_title("은닉 상태의 코사인 유사도")
+        ax.plot([-1, 1], [-1, 1])  # negative tick labels use the ASCII minus once use_korean_font ran
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
+            fig.canvas.draw()
+        plt.close(fig)
+    finally:
+        matplotlib.rcParams.update(before)
+
+
+def test_importing_bertkit_changes_no_matplotlib_setting():
+    import subprocess
+    import sys
+
+    code = "import matplotlib as m; a = dict(m.rcParams); import bertkit; print(a == dict(m.rcParams))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "True"
+
+
+def test_cosine_matrix_matches_torch():
+    torch.manual_seed(0)
+    a, b = torch.randn(5, 8), torch.randn(3, 8)
+    expected = torch.nn.functional.cosine_similarity(a[:, None], b[None], dim=-1)
+    torch.testing.assert_close(bertkit.cosine_matrix(a, b), expected)
+    torch.testing.assert_close(torch.diagonal(bertkit.cosine_matrix(a)), torch.ones(5))
+
+
+@pytest.mark.parametrize("method", bertkit.PROJECTIONS)
+def test_projection_is_2d_and_deterministic(method):
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(0, 1, (15, 20)), rng.normal(5, 1, (15, 20))])
+    p1, p2 = bertkit.project_2d(x, method, seed=1), bertkit.project_2d(x, method, seed=1)
+    assert p1.shape == (30, 2)
+    np.testing.assert_allclose(p1, p2)
+
+
+def test_projection_errors():
+    with pytest.raises(ValueError, match="Valid"):
+        bertkit.project_2d(np.zeros((5, 3)), "tsne")
+    with pytest.raises(ValueError, match="n >= 3"):
+        bertkit.project_2d(np.zeros((2, 3)))
+
+
+def test_plot_helpers_draw():
+    ax = bertkit.plot_heatmap(np.eye(3), row_labels=["a", "b", "c"], col_labels=["x", "y", "z"], title="t")
+    assert len(ax.texts) == 9
+    ax2 = bertkit.plot_2d(np.random.default_rng(0).normal(size=(6, 2)), [0, 1] * 3, names=list("abcdef"))
+    assert len(ax2.collections) == 2
+    with pytest.raises(ValueError, match="labels"):
+        bertkit.plot_2d(np.zeros((3, 2)), [0, 1])
+    plt.close("all")
