@@ -1,6 +1,7 @@
 # Two entry points, each doing all of its own set-up on a fresh machine:
 #   make book   -> installs into .venv, executes every chapter, writes _build/html/index.html
-#   make test   -> installs into .venv, runs bertkit's tests, every notebook (nbmake) and the hygiene checks
+#   make test   -> the same, then bertkit's tests, every notebook again (nbmake), the book checks and the
+#                  rendered pages in headless Chromium
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -12,25 +13,32 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 export MPLBACKEND := Agg
 
-.PHONY: install book test clean
+.PHONY: install fonts book test clean
 
 install: $(STAMP)
 
+# ratsnlp's last release pins transformers 4.28 and an old Lightning, so it is installed without its
+# dependencies; bertkit.ratsnlp_compat makes the parts the book uses work on today's versions.
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
-	# ratsnlp's last release pins transformers 4.28 and an old Lightning: install it alone;
-	# bertkit.ratsnlp_compat makes the parts the book uses work on today's versions.
 	$(PY) -m pip install -q --no-deps ratsnlp==1.0.53
 	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
-book: install
+# The rendered book uses NanumGothic for Hangul on every reader's machine. The font files come from the
+# installed koreanize-matplotlib (the same ones the figures use) rather than being committed.
+fonts: install
+	mkdir -p _static/fonts
+	$(PY) -c "import importlib.util as u, pathlib, shutil; d = pathlib.Path(u.find_spec('koreanize_matplotlib').submodule_search_locations[0], 'fonts'); [shutil.copy(f, '_static/fonts') for f in d.glob('NanumGothic*.ttf')]"
+
+book: install fonts
 	$(VENV)/bin/jupyter-book build . --all -W --keep-going
 	@echo "Open _build/html/index.html"
 
-test: install
+# The tests open the rendered book in a browser, so the book is built (and every chapter executed) first.
+test: book
 	$(VENV)/bin/python -m pytest tests book --nbmake --nbmake-timeout=600 -p no:cacheprovider
 
 clean:

@@ -1,0 +1,145 @@
+"""The rendered book as readers see it: every chapter page of both editions opened in headless Chromium.
+
+Needs a built book (`make book`, which `make test` runs first) and Debian's `chromium` and `chromium-driver`.
+Without them the test skips and says how to install them; under CI (CI=true) it fails instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pytest
+
+from _book import BOOK, ROOT, cells, notebooks, source
+
+BUILD = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHAPTERS = notebooks()
+IDS = [str(p.relative_to(BOOK)) for p in CHAPTERS]
+SCREENSHOT_PAGES = {"ko/02_all_layers.ipynb", "en/05_hooks_and_plots.ipynb"}
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def site():
+    """Serve _build/html on 127.0.0.1 for the module; yields the base URL."""
+    if not (BUILD / "index.html").exists():
+        _unavailable("No built book in _build/html: run `make book` first.")
+    handler = functools.partial(QuietHandler, directory=str(BUILD))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep the test output readable
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        _unavailable("Chromium not found: install it with `apt-get install chromium chromium-driver` (Debian/Ubuntu).")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    profile = tempfile.mkdtemp(prefix="bertkit-chromium-")
+    for flag in (
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+        "--disable-quic", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}", "--window-size=1280,1600",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _expects_figures(path: Path) -> bool:
+    return any("plt." in source(c) or "bertkit.plot" in source(c) for c in cells(path) if c["cell_type"] == "code")
+
+
+# Draws two different Hangul syllables with the paragraph's font: a font without Hangul draws the same
+# "tofu" box for both, a real Hangul font draws two different glyphs.
+HANGUL_PROBE = """
+const p = document.querySelector('article p') || document.body;
+const font = getComputedStyle(p).font;
+function pixels(ch) {
+  const c = document.createElement('canvas'); c.width = 64; c.height = 64;
+  const ctx = c.getContext('2d'); ctx.font = font.replace(/\\d+(\\.\\d+)?px/, '40px');
+  ctx.fillStyle = '#000'; ctx.fillText(ch, 4, 48);
+  return Array.from(ctx.getImageData(0, 0, 64, 64).data).join(',');
+}
+const loaded = Array.from(document.fonts).some(f => f.family.replace(/"/g, '') === 'NanumGothic' && f.status === 'loaded');
+return {font: getComputedStyle(p).fontFamily, loaded: loaded, distinct: pixels('가') !== pixels('힣'),
+        width: (() => { const c = document.createElement('canvas').getContext('2d'); c.font = font; return c.measureText('가').width; })()};
+"""
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
+def test_chapter_page(site, browser, chapter):
+    from selenium.webdriver.common.by import By
+
+    rel = chapter.relative_to(ROOT)
+    edition, name = chapter.parent.name, chapter.stem
+    url = urljoin(site, str(rel.with_suffix(".html")))
+    browser.get_log("browser")  # drop what earlier pages logged
+    browser.get(url)
+    browser.execute_async_script("const done = arguments[0]; document.fonts.ready.then(() => done(true));")
+    assert "Page not found" not in browser.title, f"{url} does not exist"
+
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, f"console errors on {url}: {errors}"
+
+    images = browser.find_elements(By.CSS_SELECTOR, "article img")
+    for img in images:
+        ok = browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 10 && arguments[0].naturalHeight > 10;", img)
+        assert ok, f"empty or broken figure {img.get_attribute('src')[:80]} on {url}"
+    if _expects_figures(chapter):
+        assert images, f"{url}: the chapter plots but the page shows no figure"
+
+    if edition == "ko":
+        probe = browser.execute_script(HANGUL_PROBE)
+        assert probe["loaded"] and "NanumGothic" in probe["font"], f"Hangul font not in use on {url}: {probe}"
+        assert probe["distinct"] and probe["width"] > 5, f"Hangul renders as tofu on {url}: {probe}"
+
+    colab = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "a[href*='colab.research.google.com']")]
+    assert colab, f"no Colab button on {url}"
+    assert all(h.endswith(f"/blob/main/book/{edition}/{name}.ipynb") for h in colab), f"Colab link of {url}: {colab}"
+
+    for href in {a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "article a[href]")}:
+        target, fragment = urldefrag(href)
+        if urlparse(target).netloc != urlparse(site).netloc:
+            continue
+        try:
+            urllib.request.urlopen(target, timeout=10).close()
+        except urllib.error.HTTPError as err:
+            pytest.fail(f"broken internal link {href} on {url}: {err.code}")
+        if fragment and target == url:
+            assert browser.find_elements(By.ID, fragment), f"anchor #{fragment} missing on {url}"
+
+    if f"{edition}/{chapter.name}" in SCREENSHOT_PAGES:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SHOTS / f"{edition}_{name}.png"))
