@@ -27,6 +27,7 @@ from .loading import (
 from .notebook import glue
 from .plots import PROJECTIONS, cosine_matrix, plot_2d, plot_heatmap, project_2d, use_korean_font
 from .pooling import POOLING_MODES, pool
+from .reviews import load_reviews, reviews_dir
 
 __version__ = "0.1.0"
 
@@ -34,7 +35,7 @@ __all__ = [
     "BUNDLED_SHA256", "COMBINE_MODES", "HEADS", "POOLING_MODES", "PROJECTIONS",
     "Captured", "CheckpointUnavailableError", "ChecksumError", "InputsTable", "ScalarMix", "TokenizerMismatchError",
     "as_texts", "build_inputs", "bundled_model_path", "capture", "check_pair", "combine_layers", "cosine_matrix",
-    "encode", "find_module", "glue", "is_bundled", "layer_indices", "load", "load_tokenizer", "max_input_length", "plot_2d",
-    "plot_heatmap", "pool", "project_2d", "resolve_checkpoint", "run", "select_layers", "show_inputs",
+    "encode", "find_module", "glue", "is_bundled", "layer_indices", "load", "load_reviews", "load_tokenizer", "max_input_length", "plot_2d",
+    "plot_heatmap", "pool", "project_2d", "resolve_checkpoint", "reviews_dir", "run", "select_layers", "show_inputs",
     "stack_layers", "use_korean_font", "verify_bundled",
 ]
