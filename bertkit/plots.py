@@ -118,10 +118,18 @@ def project_2d(vectors: Tensor | np.ndarray, method: str = "pca", *, seed: int =
         from sklearn.decomposition import PCA
 
         return PCA(n_components=2, random_state=seed).fit_transform(x)
+    import logging
+
     import pacmap
 
     neighbors = max(2, min(10, x.shape[0] - 2))
-    return pacmap.PaCMAP(n_components=2, n_neighbors=neighbors, random_state=seed).fit_transform(x, init="pca")
+    logger = logging.getLogger("pacmap")  # it logs "random state is set" and small-sample notices on every call
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        return pacmap.PaCMAP(n_components=2, n_neighbors=neighbors, random_state=seed).fit_transform(x, init="pca")
+    finally:
+        logger.setLevel(level)
 
 
 def plot_2d(
