@@ -84,8 +84,9 @@ def check_pair(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -> No
     if len(tokenizer) > n_embeddings:
         raise TokenizerMismatchError(
             f"The tokenizer has {len(tokenizer)} tokens but the model's embedding table has only "
-            f"{n_embeddings} rows, so some ids have no vector. Load the tokenizer of the model's own checkpoint: "
-            "tokenizer, model = bertkit.load(checkpoint)."
+            f"{n_embeddings} rows, so some ids have no vector. Load the tokenizer of the model's own checkpoint "
+            "(tokenizer, model = bertkit.load(checkpoint)), or, if you added tokens on purpose, resize the model: "
+            "model.resize_token_embeddings(len(tokenizer))."
         )
     tok_src = _source(getattr(tokenizer, "name_or_path", "") or "")
     model_src = _source(getattr(model.config, "_name_or_path", "") or "")

@@ -72,11 +72,15 @@ def plot_heatmap(
     ax=None,
     annotate: bool = True,
     cmap: str = "viridis",
+    vmin: float | None = None,
+    vmax: float | None = None,
 ):
     """Draw a matrix (e.g. layer-by-layer cosine similarity or attention weights) as a heatmap.
 
     Args:
         matrix: (rows, cols). row_labels / col_labels: tick labels. annotate: write values in the cells.
+        vmin / vmax: ends of the colour scale (default: the matrix's min and max); give several panels the
+            same values so that one colour means one value in all of them.
 
     Returns:
         The matplotlib ``Axes``.
@@ -85,14 +89,15 @@ def plot_heatmap(
 
     values = _numpy(matrix)
     ax = ax if ax is not None else plt.subplots(figsize=(1 + 0.6 * values.shape[1], 1 + 0.5 * values.shape[0]))[1]
-    image = ax.imshow(values, cmap=cmap, aspect="auto")
+    image = ax.imshow(values, cmap=cmap, aspect="auto", vmin=vmin, vmax=vmax)
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     if row_labels is not None:
         ax.set_yticks(range(len(row_labels)), labels=list(row_labels))
     if col_labels is not None:
         ax.set_xticks(range(len(col_labels)), labels=list(col_labels), rotation=45, ha="right")
     if annotate and values.size <= 400:
-        middle = (values.max() + values.min()) / 2
+        low, high = image.get_clim()
+        middle = (low + high) / 2
         for (i, j), v in np.ndenumerate(values):
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if v < middle else "black")
     ax.set_title(title)

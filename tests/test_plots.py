@@ -70,3 +70,11 @@ def test_plot_helpers_draw():
     with pytest.raises(ValueError, match="labels"):
         bertkit.plot_2d(np.zeros((3, 2)), [0, 1])
     plt.close("all")
+
+
+def test_heatmap_panels_can_share_one_colour_scale():
+    ax = bertkit.plot_heatmap(np.array([[0.2, 0.4]]), vmin=0.0, vmax=1.0)
+    assert ax.images[0].get_clim() == (0.0, 1.0)
+    # text colour follows the shared scale: both cells are below its middle, so both get white text
+    assert [t.get_color() for t in ax.texts] == ["white", "white"]
+    plt.close("all")
