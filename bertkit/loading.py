@@ -169,6 +169,12 @@ def load(
         raise ValueError(f"Unknown head {head!r}. Valid heads: {valid} (or None for the bare encoder).")
     if kwargs.pop("trust_remote_code", False) or kwargs.pop("use_safetensors", True) is False:
         raise ValueError("bertkit.load reads safetensors weights only and never runs remote code.")
+    if kwargs.get("output_loading_info"):
+        raise ValueError(
+            "bertkit.load returns (tokenizer, model) only. For the loading report (missing_keys, unexpected_keys) "
+            "call transformers directly: model, info = AutoModelForMaskedLM.from_pretrained("
+            "bertkit.resolve_checkpoint(), output_loading_info=True)."
+        )
     name = resolve_checkpoint(checkpoint)
     tokenizer = _from_pretrained(AutoTokenizer, name)
     model = _from_pretrained(HEADS[head], name, use_safetensors=True, trust_remote_code=False, **kwargs)

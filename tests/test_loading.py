@@ -57,6 +57,11 @@ def test_remote_code_and_pickle_weights_are_refused():
         bertkit.load(use_safetensors=False)
 
 
+def test_loading_report_request_points_to_transformers():
+    with pytest.raises(ValueError, match="output_loading_info=True"):
+        bertkit.load(head="masked-lm", output_loading_info=True)
+
+
 def test_missing_hub_checkpoint_offline_fails_fast_and_says_what_to_do(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     start = time.perf_counter()
