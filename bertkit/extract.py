@@ -1,0 +1,461 @@
+"""Vectors for a whole corpus in one call: batched, sorted by length, optionally streamed to a ``.npy`` file.
+
+    >>> import bertkit
+    >>> vectors = bertkit.extract(["I love Paris.", "Hi"], layers=slice(-4, None))
+    >>> vectors.shape                                  # (n_texts, n_layers, hidden); nothing is squeezed
+    (2, 4, 384)
+
+How it works, in the order things happen:
+
+1. Texts are read in windows of :data:`WINDOW` texts (a list, a file's lines or a generator, which is read once).
+   Each window is tokenized in one call, sorted by token count (longest first) and cut into batches of
+   ``batch_size`` texts, so a batch holds texts of nearly the same length and little padding is computed.
+2. Each batch runs through the bare encoder (``model.base_model``: a task head is never computed) under
+   ``torch.inference_mode()``. Only the layers asked for are kept, and the forward pass stops after the
+   highest of them (``layers=0`` runs the embeddings only; the pooler never runs). On a CPU the encoder's
+   ``nn.Linear`` layers (about three quarters of the time) run through oneDNN with their weights packed once
+   per call, when that is faster on this machine than PyTorch's default matrix multiply (see :data:`ONEDNN`).
+3. Each layer is pooled with :func:`bertkit.pool` in the model's dtype, converted to ``dtype`` and written
+   back in input order.
+
+With ``out="vectors.npy"`` the rows of each window are appended to the file as soon as they are computed, so
+memory stays flat however long the corpus is. The number of texts is not needed up front (a generator has
+no length): the ``.npy`` header is written with room to spare and filled in with the final shape at the end.
+The file appears under its name only when complete (it is written beside it as ``NAME.partial`` first).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import struct
+import time
+import warnings
+import weakref
+from collections.abc import Iterable, Iterator, Sequence, Sized
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from tqdm import tqdm
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from .encoding import as_texts, check_pair, max_input_length
+from .layers import LayerSpec, layer_indices
+from .loading import load, resolve_checkpoint
+from .pooling import POOLING_MODES, pool
+
+__all__ = ["WINDOW", "extract"]
+
+WINDOW = 4096
+"""Texts read, sorted and batched together. Memory grows with this, not with the corpus."""
+
+ONEDNN: bool | None = None
+"""Run the encoder's linear layers on CPU through oneDNN with packed weights: None (default) decides once per
+process by timing both on one of the model's own layers; True or False forces the choice. Results agree with
+the default path to about 1e-6."""
+
+_HEADER_BYTES = 128  # room for the .npy header of any shape we can write (64-byte aligned, as numpy writes it)
+
+
+class _Stop(Exception):
+    """Raised by a hook once every requested layer is captured: the layers above it are never computed."""
+
+
+def extract(
+    texts: str | Iterable[str],
+    checkpoint: str | os.PathLike | None = None,
+    *,
+    layers: LayerSpec = -1,
+    pooling: str | None = "mean",
+    batch_size: int = 32,
+    max_length: int | None = None,
+    dtype: str | np.dtype = "float32",
+    out: str | os.PathLike | None = None,
+    progress: bool = True,
+    strict: bool = False,
+    model: PreTrainedModel | None = None,
+    tokenizer: PreTrainedTokenizerBase | None = None,
+) -> np.ndarray | list[np.ndarray]:
+    """Sentence (or token) vectors for many texts, from one or several layers.
+
+    Args:
+        texts: a string, a list, or any iterable of strings (a generator or an open file's lines work and
+            are read once). Each must be non-empty text; see :func:`bertkit.as_texts`.
+        checkpoint: hub id or local directory, loaded with :func:`bertkit.load` (cached: a second call with
+            the same checkpoint does not reload it). None: ``$BERTKIT_MODEL`` or the bundled all-MiniLM-L6-v2.
+        layers: which hidden states: an index (``-1`` the last layer, ``0`` the embedding layer), a list
+            (``[0, 3, 6]``), a slice (``slice(-4, None)``) or ``"all"`` (all ``num_hidden_layers + 1``);
+            see :func:`bertkit.layer_indices`.
+        pooling: one of :data:`bertkit.POOLING_MODES` (``"cls"``, ``"mean"``, ``"max"``,
+            ``"mean_sqrt_len"``), or None for token vectors.
+        batch_size: texts per forward pass.
+        max_length: longest input in tokens, special tokens included; default the model's limit
+            (:func:`bertkit.max_input_length`).
+        dtype: dtype of the result, ``"float32"`` or ``"float16"`` (half the file size). The model computes
+            in its own dtype; only the pooled vectors are converted.
+        out: path of a ``.npy`` file to write instead of keeping the result in memory (needs ``pooling``).
+        progress: show a tqdm progress bar (on stderr).
+        strict: raise on a text longer than ``max_length`` instead of truncating it. Without it the long texts
+            are cut to ``max_length`` and one warning at the end gives how many were.
+        model, tokenizer: an already loaded pair, instead of ``checkpoint`` (both or neither).
+
+    Returns:
+        With ``pooling``: a float array of shape ``(n_texts, n_layers, hidden)``, row i for ``texts[i]``;
+        ``n_layers`` is the number of layers asked for, 1 for an int (nothing is squeezed: use ``[:, 0]``).
+        With ``out``: the same array read back from the file as a read-only ``np.memmap``.
+        With ``pooling=None``: a list of n_texts arrays, ``(n_tokens_i, n_layers, hidden)`` each, one row per
+        real token of text i (``[CLS]`` and ``[SEP]`` included, no padding).
+
+    Raises:
+        TypeError, ValueError: bad texts (None, not strings, empty), an unknown pooling mode or dtype, or a
+            text longer than ``max_length`` with ``strict=True``.
+        IndexError: a layer the model does not have (the message gives the valid range).
+    """
+    if pooling is not None and pooling not in POOLING_MODES:
+        raise ValueError(f"Unknown pooling mode {pooling!r}. Valid modes: {POOLING_MODES}, or None for token vectors.")
+    if out is not None and pooling is None:
+        raise ValueError(
+            "out= writes one vector per text, so it needs a pooling mode. For token vectors (pooling=None) "
+            "keep the result in memory, or save each array yourself."
+        )
+    try:
+        np_dtype = np.dtype(dtype)
+    except TypeError:
+        np_dtype = None
+    if np_dtype not in (np.float16, np.float32, np.float64):
+        raise ValueError(f"dtype={dtype!r} is not supported: use 'float32', or 'float16' for half the memory.")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+
+    # A sequence is validated whole before any work, so a bad text fails fast with its real index.
+    # An iterator can only be validated window by window as it is read.
+    if isinstance(texts, str) or isinstance(texts, Sequence) or texts is None:
+        texts = as_texts(texts)
+    elif not isinstance(texts, Iterable):
+        as_texts(texts)  # raises the usual TypeError
+
+    tokenizer, model = _resolve_model(checkpoint, model, tokenizer)
+    check_pair(tokenizer, model)
+    limit = max_input_length(tokenizer, model)
+    if max_length is None:
+        max_length = limit
+    elif isinstance(max_length, bool) or not isinstance(max_length, int) or not 2 < max_length <= limit:
+        raise ValueError(f"max_length={max_length!r} is outside 3..{limit}, the range this model can read.")
+    encoder = getattr(model, "base_model", model)
+    n_states = encoder.config.num_hidden_layers + 1
+    wanted = layer_indices(n_states, layers)
+
+    total = len(texts) if isinstance(texts, Sized) else None
+    runner = _Runner(encoder, tokenizer, wanted, pooling, np_dtype, max_length, strict)
+    bar = tqdm(total=total, unit="text", desc="extract", disable=not progress, dynamic_ncols=True)
+    was_training = model.training
+    model.eval()
+    try:
+        with _packed_linears(encoder):
+            windows = (runner.window(chunk, start, batch_size, bar) for start, chunk in _windows(texts))
+            if out is not None:
+                result = _write_npy(Path(out), windows, (len(wanted), encoder.config.hidden_size), np_dtype)
+            elif pooling is None:
+                result = [array for window in windows for array in window]
+            else:
+                result = _concatenate(list(windows))
+    finally:
+        bar.close()
+        model.train(was_training)
+    if runner.truncated:
+        warnings.warn(
+            f"Truncated {runner.truncated} of {runner.seen} text(s) to max_length={max_length} tokens (the first "
+            f"is texts[{runner.first_truncated}]). Pass strict=True to get an error instead, or split long texts "
+            "into passages first.",
+            stacklevel=2,
+        )
+    return result
+
+
+@functools.lru_cache(maxsize=1)
+def _load_cached(name: str) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
+    return load(name)
+
+
+def _resolve_model(checkpoint, model, tokenizer) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
+    if model is None and tokenizer is None:
+        return _load_cached(resolve_checkpoint(checkpoint))
+    if model is None or tokenizer is None:
+        missing = "tokenizer" if tokenizer is None else "model"
+        raise ValueError(f"Pass model= and tokenizer= together ({missing}= is missing): tokenizer, model = bertkit.load().")
+    if checkpoint is not None:
+        raise ValueError("Pass either checkpoint or model= and tokenizer=, not both.")
+    return tokenizer, model
+
+
+def _windows(texts: Sequence[str] | Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """(start, texts) for consecutive windows of at most WINDOW texts; an iterator is read once, lazily."""
+    if isinstance(texts, Sequence):
+        for start in range(0, len(texts), WINDOW):
+            yield start, list(texts[start : start + WINDOW])
+        return
+    iterator = iter(texts)
+    for start in itertools.count(0, WINDOW):
+        chunk = list(itertools.islice(iterator, WINDOW))
+        if not chunk and start:
+            return
+        # The index in error messages counts from the start of the corpus: "texts[4096:][3]" is texts[4099].
+        yield start, as_texts(chunk, "texts" if start == 0 else f"texts[{start}:]")
+        if len(chunk) < WINDOW:
+            return
+
+
+def _concatenate(windows: list[np.ndarray]) -> np.ndarray:
+    return windows[0] if len(windows) == 1 else np.concatenate(windows)
+
+
+def _npy_header(shape: tuple[int, ...], dtype: np.dtype) -> bytes:
+    """A version 1.0 ``.npy`` header of exactly _HEADER_BYTES bytes, so it can be rewritten in place."""
+    fields = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": tuple(shape)}
+    text = repr(fields)
+    room = _HEADER_BYTES - 10 - 1 - len(text)  # 10 = magic (6) + version (2) + header length (2); 1 = "\n"
+    if room < 0:  # pragma: no cover - would need a shape with about 40 digits
+        raise ValueError(f"shape {shape} does not fit in the .npy header")
+    body = (text + " " * room + "\n").encode("latin1")
+    return np.lib.format.magic(1, 0) + struct.pack("<H", len(body)) + body
+
+
+def _write_npy(path: Path, windows: Iterable[np.ndarray], row_shape: tuple[int, int], dtype: np.dtype) -> np.memmap:
+    """Append each window's rows to ``path`` and return the finished file as a read-only memmap."""
+    if path.suffix != ".npy":
+        raise ValueError(f"out={str(path)!r} must end in .npy (np.load reads it).")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"The folder of out={str(path)!r} does not exist: create it first.")
+    partial = path.with_name(path.name + ".partial")
+    n_rows = 0
+    try:
+        with open(partial, "wb") as fh:
+            fh.write(_npy_header((0, *row_shape), dtype))  # placeholder, rewritten below with the real count
+            for rows in windows:
+                fh.write(np.ascontiguousarray(rows, dtype=dtype).tobytes())
+                n_rows += len(rows)
+            fh.seek(0)
+            fh.write(_npy_header((n_rows, *row_shape), dtype))
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return np.load(path, mmap_mode="r")
+
+
+def _layer_list(encoder: nn.Module) -> nn.ModuleList | None:
+    """The encoder's list of ``num_hidden_layers`` blocks (``encoder.layer`` for BERT), if it has one."""
+    n = encoder.config.num_hidden_layers
+    for _, module in encoder.named_modules():
+        if isinstance(module, nn.ModuleList) and len(module) == n:
+            return module
+    return None
+
+
+def _packed_forward(weight: Tensor, bias: Tensor | None, x: Tensor) -> Tensor:
+    return torch.ops.mkldnn._linear_pointwise(x.contiguous(), weight, bias, "none", [], "")
+
+
+@contextmanager
+def _packed_linears(encoder: nn.Module) -> Iterator[None]:
+    """While inside, the encoder's plain fp32 CPU ``nn.Linear`` layers multiply with oneDNN and packed weights.
+
+    Each layer gets a ``forward`` of its own (the instance attribute is deleted on the way out, also on an
+    error); the weights are packed again at every call, so a model changed between calls is never stale.
+    """
+    linears = [
+        m
+        for m in encoder.modules()
+        if type(m) is nn.Linear
+        and "forward" not in m.__dict__  # someone else already replaced it: leave it alone
+        and m.weight.device.type == "cpu"
+        and m.weight.dtype == torch.float32
+    ]
+    if not linears or not _onednn_is_faster(max(linears, key=lambda m: m.weight.numel())):
+        yield
+        return
+    try:
+        with torch.inference_mode():
+            for m in linears:
+                packed = torch.ops.mkldnn._reorder_linear_weight(m.weight.detach(), None)
+                m.forward = functools.partial(_packed_forward, packed, m.bias)
+        yield
+    finally:
+        for m in linears:
+            m.__dict__.pop("forward", None)
+
+
+_ONEDNN_FASTER: dict[tuple[int, int], bool] = {}
+
+
+def _onednn_is_faster(linear: nn.Linear) -> bool:
+    """Whether oneDNN with packed weights computes this layer correctly and faster (decided once per shape)."""
+    if ONEDNN is not None:
+        return ONEDNN and _onednn_available()
+    shape = tuple(linear.weight.shape)
+    if shape not in _ONEDNN_FASTER:
+        _ONEDNN_FASTER[shape] = _onednn_available() and _time_onednn(linear)
+    return _ONEDNN_FASTER[shape]
+
+
+@functools.cache
+def _onednn_available() -> bool:
+    try:
+        return torch.backends.mkldnn.is_available() and callable(torch.ops.mkldnn._linear_pointwise)
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def _time_onednn(linear: nn.Linear, rows: int = 1024, rounds: int = 5) -> bool:
+    """Time both ways on ``rows`` random inputs, alternating; check that they agree."""
+    try:
+        with torch.inference_mode():
+            x = torch.randn(rows, linear.in_features, generator=torch.Generator().manual_seed(0))
+            packed = torch.ops.mkldnn._reorder_linear_weight(linear.weight.detach(), None)
+            default, onednn = functools.partial(nn.functional.linear, x, linear.weight, linear.bias), functools.partial(
+                _packed_forward, packed, linear.bias, x
+            )
+            if not torch.allclose(default(), onednn(), rtol=1e-4, atol=1e-5):
+                return False
+            best = {default: float("inf"), onednn: float("inf")}
+            for _ in range(rounds):
+                for fn in best:
+                    start = time.perf_counter()
+                    fn()
+                    best[fn] = min(best[fn], time.perf_counter() - start)
+            return best[onednn] < 0.95 * best[default]
+    except RuntimeError:
+        return False
+
+
+_HOOKS_MATCH: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""encoder -> whether hooks on its layer list give exactly ``hidden_states`` (checked once per model)."""
+
+
+class _Runner:
+    """Runs windows of texts through the encoder and pools them; holds what one extract() call needs."""
+
+    def __init__(self, encoder, tokenizer, wanted, pooling, dtype, max_length, strict):
+        self.encoder, self.tokenizer, self.wanted, self.pooling = encoder, tokenizer, wanted, pooling
+        self.dtype, self.max_length, self.strict = dtype, max_length, strict
+        self.torch_dtype = torch.from_numpy(np.empty(0, dtype)).dtype
+        self.device = next(encoder.parameters()).device
+        self.needed = sorted(set(wanted))
+        self.blocks = _layer_list(encoder)
+        self.seen = self.truncated = 0
+        self.first_truncated: int | None = None
+        if self.blocks is not None and encoder not in _HOOKS_MATCH:
+            _HOOKS_MATCH[encoder] = self._hooks_match_hidden_states()
+        self.use_hooks = self.blocks is not None and _HOOKS_MATCH[encoder]
+
+    # -- tokenizing ---------------------------------------------------------------------------------------
+    def _tokenize(self, texts: list[str], start: int) -> dict[str, list[list[int]]]:
+        """Token ids of a window, long texts cut to max_length (or an error with strict=True)."""
+        # One token more than allowed marks exactly the texts that are too long, without tokenizing them whole.
+        enc = dict(self.tokenizer(texts, truncation=True, max_length=self.max_length + 1))
+        enc.pop("attention_mask", None)
+        too_long = [i for i, ids in enumerate(enc["input_ids"]) if len(ids) > self.max_length]
+        if too_long and self.strict:
+            raise ValueError(
+                f"texts[{start + too_long[0]}] is longer than max_length={self.max_length} tokens "
+                f"({len(too_long)} text(s) of texts[{start}:{start + len(texts)}] are). Split long texts into "
+                "passages, or drop strict=True to truncate them with a warning."
+            )
+        if too_long:
+            if self.first_truncated is None:
+                self.first_truncated = start + too_long[0]
+            self.truncated += len(too_long)
+            cut = self.tokenizer([texts[i] for i in too_long], truncation=True, max_length=self.max_length)
+            for key, values in enc.items():
+                for i, row in zip(too_long, cut[key]):
+                    values[i] = row
+        return enc
+
+    # -- the forward pass ---------------------------------------------------------------------------------
+    def _states(self, batch: dict[str, Tensor], needed: list[int]) -> dict[int, Tensor]:
+        """Hidden states {index: (batch, seq, hidden)} for the indices in ``needed`` (0 = embeddings)."""
+        if not self.use_hooks:
+            hidden = self.encoder(**batch, output_hidden_states=True).hidden_states
+            return {i: hidden[i] for i in needed}
+        if needed == [len(self.blocks)]:
+            return {needed[0]: self.encoder(**batch).last_hidden_state}
+        return self._capture(batch, needed)
+
+    def _capture(self, batch: dict[str, Tensor], needed: list[int]) -> dict[int, Tensor]:
+        """Hidden states caught by hooks on the encoder's blocks; the forward pass stops after the last one."""
+        last = len(self.blocks)
+        captured: dict[int, Tensor] = {}
+        top = needed[-1]
+
+        def before(i):  # hidden_states[i] is the input of block i
+            def hook(module, args, kwargs):
+                captured[i] = args[0] if args else kwargs.get("hidden_states", kwargs.get("hidden_state"))
+                if i == top:
+                    raise _Stop
+
+            return hook
+
+        def after(module, args, output):  # hidden_states[-1] is the output of the last block
+            captured[last] = output[0] if isinstance(output, (tuple, list)) else output
+            raise _Stop
+
+        handles = [self.blocks[i].register_forward_pre_hook(before(i), with_kwargs=True) for i in needed if i < last]
+        if top == last:
+            handles.append(self.blocks[-1].register_forward_hook(after))
+        try:
+            self.encoder(**batch)
+        except _Stop:
+            pass
+        finally:
+            for handle in handles:
+                handle.remove()
+        return captured
+
+    def _hooks_match_hidden_states(self) -> bool:
+        """Whether hooks capture exactly what ``output_hidden_states=True`` returns, on a two-text batch."""
+        batch = self.tokenizer(["a test", "a longer test sentence"], padding=True, return_tensors="pt").to(self.device)
+        was_training = self.encoder.training
+        self.encoder.eval()
+        try:
+            with torch.inference_mode():
+                reference = self.encoder(**batch, output_hidden_states=True).hidden_states
+                captured = self._capture(dict(batch), list(range(len(self.blocks) + 1)))
+        except Exception:
+            return False
+        finally:
+            self.encoder.train(was_training)
+        return reference is not None and all(
+            torch.equal(captured.get(i, torch.empty(0)), reference[i]) for i in range(len(reference))
+        )
+
+    # -- one window -----------------------------------------------------------------------------------------
+    def window(self, texts: list[str], start: int, batch_size: int, bar) -> np.ndarray | list[np.ndarray]:
+        """Vectors for one window of texts, in input order."""
+        enc = self._tokenize(texts, start)
+        self.seen += len(texts)
+        lengths = np.fromiter((len(ids) for ids in enc["input_ids"]), dtype=np.int64, count=len(texts))
+        order = np.argsort(-lengths, kind="stable")  # longest first: the biggest batch is met (and fails) first
+        hidden = self.encoder.config.hidden_size
+        pooled = None if self.pooling is None else np.empty((len(texts), len(self.wanted), hidden), self.dtype)
+        tokens: list[np.ndarray | None] = [None] * len(texts)
+        with torch.inference_mode():
+            for b in range(0, len(texts), batch_size):
+                rows = order[b : b + batch_size]
+                batch = self.tokenizer.pad({k: [v[i] for i in rows] for k, v in enc.items()}, return_tensors="pt")
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                states = self._states(batch, self.needed)
+                mask = batch["attention_mask"]
+                if pooled is not None:
+                    vectors = torch.stack([pool(states[i], mask, self.pooling) for i in self.wanted], dim=1)
+                    pooled[rows] = vectors.to(self.torch_dtype).cpu().numpy()
+                else:
+                    stacked = torch.stack([states[i] for i in self.wanted], dim=2)  # (batch, seq, k, hidden)
+                    keep = mask.bool()
+                    for r, row in enumerate(rows):
+                        tokens[row] = stacked[r, keep[r]].to(self.torch_dtype).cpu().numpy()
+                bar.update(len(rows))
+        return pooled if pooled is not None else tokens
