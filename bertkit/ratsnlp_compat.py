@@ -111,7 +111,8 @@ def _unavailable(name: str, package: str, error: type[ImportError], hint: str) -
             f"a stand-in so that its data classes import. {hint}"
         )
 
-    return type(name, (), {"__init__": __init__, "__module__": f"bertkit.ratsnlp_compat.<{package} stand-in>"})
+    attrs = {"__init__": __init__, "__module__": __name__, "__doc__": f"Stand-in for {package}'s {name}."}
+    return type(name, (), attrs)
 
 
 _LIGHTNING_HINT = (
@@ -135,11 +136,15 @@ def _lightning_modules() -> tuple[dict[str, types.ModuleType], str]:
     if importlib.util.find_spec("lightning") is not None:
         pl = importlib.import_module("lightning.pytorch")
         return (
-            {"pytorch_lightning": pl, "pytorch_lightning.callbacks": importlib.import_module("lightning.pytorch.callbacks")},
+            {
+                "pytorch_lightning": pl,
+                "pytorch_lightning.callbacks": importlib.import_module("lightning.pytorch.callbacks"),
+            },
             "lightning.pytorch offered under the old name during the import",
         )
     err = LightningUnavailableError
-    callbacks = _stand_in("pytorch_lightning.callbacks", ModelCheckpoint=_unavailable("ModelCheckpoint", "PyTorch Lightning", err, _LIGHTNING_HINT))
+    checkpoint = _unavailable("ModelCheckpoint", "PyTorch Lightning", err, _LIGHTNING_HINT)
+    callbacks = _stand_in("pytorch_lightning.callbacks", ModelCheckpoint=checkpoint)
     pl = _stand_in(
         "pytorch_lightning",
         Trainer=_unavailable("Trainer", "PyTorch Lightning", err, _LIGHTNING_HINT),
@@ -172,7 +177,9 @@ def _flask_modules() -> tuple[dict[str, types.ModuleType], str]:
 
 
 @contextmanager
-def _temporarily(modules: dict[str, types.ModuleType], optimization: types.ModuleType, adamw: type | None) -> Iterator[None]:
+def _temporarily(
+    modules: dict[str, types.ModuleType], optimization: types.ModuleType, adamw: type | None
+) -> Iterator[None]:
     """Put ``modules`` into ``sys.modules`` (and AdamW into transformers.optimization), then take them out."""
     saved = {name: sys.modules.get(name) for name in modules}
     sys.modules.update(modules)
@@ -225,7 +232,8 @@ def convert_examples_to_features(examples: Sequence, tokenizer, args, label_list
     ]
     for example, feature in zip(examples[:5], features):
         logger.info("*** Example ***")
-        logger.info("sentence: %s", example.text_a if example.text_b is None else f"{example.text_a} + {example.text_b}")
+        pair = example.text_a if example.text_b is None else f"{example.text_a} + {example.text_b}"
+        logger.info("sentence: %s", pair)
         logger.info("tokens: %s", " ".join(tokenizer.convert_ids_to_tokens(feature.input_ids)))
         logger.info("label: %s", example.label)
     return features
@@ -251,7 +259,9 @@ def enable() -> dict[str, str]:
     if _STATE:
         return dict(_STATE["report"])
     if importlib.util.find_spec("ratsnlp") is None:
-        raise ImportError("ratsnlp is not installed. Install it without its old pins: pip install --no-deps ratsnlp==1.0.53")
+        raise ImportError(
+            "ratsnlp is not installed. Install it without its old pins: pip install --no-deps ratsnlp==1.0.53"
+        )
     import transformers.optimization as optimization
 
     report: dict[str, str] = {}
