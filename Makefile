@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install fonts book test clean
+.PHONY: install book test clean
 
 install: $(STAMP)
 
@@ -26,13 +26,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
-# The rendered book uses NanumGothic for Hangul on every reader's machine. The font files come from the
-# installed koreanize-matplotlib (the same ones the figures use) rather than being committed.
-fonts: install
-	mkdir -p _static/fonts
-	$(PY) -c "import importlib.util as u, pathlib, shutil; d = pathlib.Path(u.find_spec('koreanize_matplotlib').submodule_search_locations[0], 'fonts'); [shutil.copy(f, '_static/fonts') for f in d.glob('NanumGothic*.ttf')]"
-
-book: install fonts
+book: install
 	$(VENV)/bin/jupyter-book build . --all -W --keep-going
 	@echo "Open _build/html/index.html"
 

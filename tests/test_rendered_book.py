@@ -107,7 +107,12 @@ def test_chapter_page(site, browser, chapter):
     url = urljoin(site, str(rel.with_suffix(".html")))
     browser.get_log("browser")  # drop what earlier pages logged
     browser.get(url)
-    browser.execute_async_script("const done = arguments[0]; document.fonts.ready.then(() => done(true));")
+    # Web fonts load lazily after layout; ask for the Hangul face explicitly (a missing file stays "error").
+    browser.execute_async_script(
+        "const done = arguments[0];"
+        "document.fonts.load('16px NanumGothic', '한글').catch(() => null)"
+        ".then(() => document.fonts.ready).then(() => done(true));"
+    )
     assert "Page not found" not in browser.title, f"{url} does not exist"
 
     # A resource on another host (MathJax's CDN) fails only because this machine is offline; a reader online
