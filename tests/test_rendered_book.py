@@ -110,7 +110,8 @@ def test_chapter_page(site, browser, chapter):
     # Web fonts load lazily after layout; ask for the Hangul face explicitly (a missing file stays "error").
     browser.execute_async_script(
         "const done = arguments[0];"
-        "document.fonts.load('16px NanumGothic', '한글').catch(() => null)"
+        "Promise.all([document.fonts.load('16px NanumGothic', '한글'), document.fonts.load('bold 16px NanumGothic', '한글')])"
+        ".catch(() => null)"
         ".then(() => document.fonts.ready).then(() => done(true));"
     )
     assert "Page not found" not in browser.title, f"{url} does not exist"
@@ -152,4 +153,5 @@ def test_chapter_page(site, browser, chapter):
 
     if f"{edition}/{chapter.name}" in SCREENSHOT_PAGES:
         SHOTS.mkdir(parents=True, exist_ok=True)
+        browser.execute_async_script("const done = arguments[0]; requestAnimationFrame(() => setTimeout(done, 300));")
         browser.save_screenshot(str(SHOTS / f"{edition}_{name}.png"))
