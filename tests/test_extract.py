@@ -197,6 +197,14 @@ def test_bad_arguments_get_clear_errors(run, kwargs, error, match, tmp_path, mon
     assert os.listdir(tmp_path) == [], "nothing is written on an error"
 
 
+def test_a_bad_output_path_fails_before_any_model_is_loaded(tmp_path):
+    """The checkpoint does not exist: if out= were checked late, this would be a CheckpointUnavailableError."""
+    with pytest.raises(ValueError, match=r"\.npy"):
+        extract(TEXTS, str(tmp_path / "no-such-checkpoint"), out=tmp_path / "vectors.txt", progress=False)
+    with pytest.raises(FileNotFoundError, match="create it first"):
+        extract(TEXTS, str(tmp_path / "no-such-checkpoint"), out=tmp_path / "missing" / "v.npy", progress=False)
+
+
 def test_model_and_tokenizer_come_together(model, tokenizer):
     with pytest.raises(ValueError, match="tokenizer= is missing"):
         extract(TEXTS, model=model)
