@@ -97,6 +97,28 @@ return {font: getComputedStyle(p).fontFamily, loaded: loaded, distinct: pixels('
         width: (() => { const c = document.createElement('canvas').getContext('2d'); c.font = font; return c.measureText('가').width; })()};
 """
 
+# Text laid out before the web font arrived keeps the fallback's boxes (narrow "tofu"), even once the font has
+# loaded: Chrome did this to the sidebar (site title, the "한국어" caption). So for every Hangul text node, the
+# width it was laid out with must match what the element's own font measures for that text now.
+HANGUL_LAYOUT_PROBE = """
+const bad = []; let checked = 0;
+const ctx = document.createElement('canvas').getContext('2d');
+for (const el of document.querySelectorAll('.logo__title, .caption-text, .bd-sidenav a, article h1, article h2, article p')) {
+  for (const node of el.childNodes) {
+    if (node.nodeType !== Node.TEXT_NODE || !/[\uac00-\ud7a3]/.test(node.data)) continue;
+    const range = document.createRange(); range.selectNodeContents(node);
+    const laid = Array.from(range.getClientRects()).reduce((sum, rect) => sum + rect.width, 0);
+    if (laid === 0) continue;  // not displayed (a closed dropdown)
+    ctx.font = getComputedStyle(el).font;
+    const text = node.data.replace(/\s+/g, ' ');
+    const low = ctx.measureText(text.trim()).width, high = ctx.measureText(text).width;  // spaces may collapse
+    checked++;
+    if (laid < 0.9 * low - 4 || laid > 1.1 * high + 4) bad.push([text.trim().slice(0, 30), Math.round(laid), Math.round(low)]);
+  }
+}
+return {checked: checked, bad: bad};
+"""
+
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
 def test_chapter_page(site, browser, chapter):
@@ -131,6 +153,8 @@ def test_chapter_page(site, browser, chapter):
     if _expects_figures(chapter):
         assert images, f"{url}: the chapter plots but the page shows no figure"
 
+    layout = browser.execute_script(HANGUL_LAYOUT_PROBE)  # both editions: the sidebar has Korean
+    assert layout["checked"] and not layout["bad"], f"Hangul laid out with a fallback font on {url}: {layout['bad']}"
     if edition == "ko":
         probe = browser.execute_script(HANGUL_PROBE)
         assert probe["loaded"] and "NanumGothic" in probe["font"], f"Hangul font not in use on {url}: {probe}"
