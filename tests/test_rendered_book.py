@@ -100,7 +100,7 @@ return {font: getComputedStyle(p).fontFamily, loaded: loaded, distinct: pixels('
 # Text laid out before the web font arrived keeps the fallback's boxes (narrow "tofu"), even once the font has
 # loaded: Chrome did this to the sidebar (site title, the "한국어" caption). So for every Hangul text node, the
 # width it was laid out with must match what the element's own font measures for that text now.
-HANGUL_LAYOUT_PROBE = """
+HANGUL_LAYOUT_PROBE = r"""
 const bad = []; let checked = 0;
 const ctx = document.createElement('canvas').getContext('2d');
 for (const el of document.querySelectorAll('.logo__title, .caption-text, .bd-sidenav a, article h1, article h2, article p')) {
