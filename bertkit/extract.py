@@ -13,8 +13,9 @@ How it works, in the order things happen:
 2. Each batch runs through the bare encoder (``model.base_model``: a task head is never computed) under
    ``torch.inference_mode()``. Only the layers asked for are kept, and the forward pass stops after the
    highest of them (``layers=0`` runs the embeddings only; the pooler never runs). On a CPU the encoder's
-   ``nn.Linear`` layers (about four fifths of the time, benchmarks/README.md) run through oneDNN with their weights packed once
-   per call, when that is faster on this machine than PyTorch's default matrix multiply (see :data:`ONEDNN`).
+   ``nn.Linear`` layers (about four fifths of the time, see benchmarks/README.md) run through oneDNN with their
+   weights packed once per call, when that is faster on this machine than PyTorch's default matrix multiply
+   (see :data:`ONEDNN`).
 3. Each layer is pooled with :func:`bertkit.pool` in the model's dtype, converted to ``dtype`` and written
    back in input order.
 
