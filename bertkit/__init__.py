@@ -10,6 +10,7 @@
 
 from .encoding import TokenizerMismatchError, as_texts, check_pair, encode, max_input_length, run
 from .extract import extract
+from .hangul import hangul_kept, reads_hangul
 from .hooks import Captured, capture, find_module
 from .inputs import InputsTable, build_inputs, show_inputs
 from .layers import COMBINE_MODES, ScalarMix, combine_layers, layer_indices, select_layers, stack_layers
@@ -36,7 +37,7 @@ __all__ = [
     "BUNDLED_SHA256", "COMBINE_MODES", "HEADS", "POOLING_MODES", "PROJECTIONS",
     "Captured", "CheckpointUnavailableError", "ChecksumError", "InputsTable", "ScalarMix", "TokenizerMismatchError",
     "as_texts", "build_inputs", "bundled_model_path", "capture", "check_pair", "combine_layers", "cosine_matrix",
-    "encode", "extract", "find_module", "glue", "is_bundled", "layer_indices", "load", "load_reviews", "load_tokenizer", "max_input_length", "plot_2d",
-    "plot_heatmap", "pool", "project_2d", "resolve_checkpoint", "reviews_dir", "run", "select_layers", "show_inputs",
+    "encode", "extract", "find_module", "glue", "hangul_kept", "is_bundled", "layer_indices", "load", "load_reviews", "load_tokenizer", "max_input_length", "plot_2d",
+    "plot_heatmap", "pool", "project_2d", "reads_hangul", "resolve_checkpoint", "reviews_dir", "run", "select_layers", "show_inputs",
     "stack_layers", "use_korean_font", "verify_bundled",
 ]
