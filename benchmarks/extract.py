@@ -81,7 +81,7 @@ def child(method: str, n: int, batch_size: int, checkpoint: str | None, save: st
     import torch
 
     import bertkit
-    from bertkit.extract import extract
+    from bertkit.extraction import extract
 
     path = bertkit.resolve_checkpoint(checkpoint)
     texts = list(corpus(n))
@@ -123,8 +123,8 @@ def child(method: str, n: int, batch_size: int, checkpoint: str | None, save: st
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     if save:
         np.save(save, np.asarray(vectors, dtype=np.float32))
-    extract_module = importlib.import_module("bertkit.extract")  # the module (bertkit.extract may name the function)
-    onednn = any(extract_module._ONEDNN_FASTER.values()) if method.startswith("bertkit") else None
+    onednn_module = importlib.import_module("bertkit.onednn")
+    onednn = any(onednn_module._ONEDNN_FASTER.values()) if method.startswith("bertkit") else None
     return {"method": method, "seconds": elapsed, "cpu_seconds": cpu, "texts": len(texts), "peak_rss": _peak_rss(),
             "rss_ready": rss_ready, "threads": torch.get_num_threads(), "load": os.getloadavg()[0], "onednn": onednn}
 
@@ -132,7 +132,7 @@ def child(method: str, n: int, batch_size: int, checkpoint: str | None, save: st
 def big_child(n: int, batch_size: int, checkpoint: str | None, layers: str, out: str) -> dict:
     import bertkit
     from bertkit.__main__ import parse_layers
-    from bertkit.extract import extract
+    from bertkit.extraction import extract
 
     tokenizer, model = bertkit.load(checkpoint)
     extract(list(itertools.islice(corpus(2 * batch_size, seed=1), 2 * batch_size)), model=model,
@@ -200,7 +200,7 @@ def profile(n: int, batch_size: int, checkpoint: str | None) -> None:
     from torch.profiler import profile as torch_profile
 
     import bertkit
-    from bertkit.extract import extract
+    from bertkit.extraction import extract
 
     tokenizer, model = bertkit.load(checkpoint)
     texts = list(corpus(n))

@@ -9,7 +9,7 @@
 """
 
 from .encoding import TokenizerMismatchError, as_texts, check_pair, encode, max_input_length, run
-from .extract import extract
+from .extraction import extract
 from .hangul import hangul_kept, reads_hangul
 from .hooks import Captured, capture, find_module
 from .inputs import InputsTable, build_inputs, show_inputs

@@ -104,7 +104,7 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
 
 
 def run_extract(args: argparse.Namespace) -> int:
-    from .extract import extract
+    from .extraction import extract
 
     layers = parse_layers(args.layers)
     if args.corpus != "-" and not os.path.isfile(args.corpus):

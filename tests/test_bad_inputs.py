@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import bertkit
-from bertkit.extract import extract
+from bertkit.extraction import extract
 
 LONG = "word " * 2000
 

@@ -1,6 +1,5 @@
 """bertkit.extract and ``python -m bertkit extract``, checked against the model run by hand, one text at a time."""
 
-import importlib
 import io
 import os
 import subprocess
@@ -12,10 +11,10 @@ import pytest
 import torch
 
 import bertkit
+import bertkit.extraction as extract_module
+import bertkit.onednn
 from bertkit.__main__ import main, parse_layers
-from bertkit.extract import extract
-
-extract_module = importlib.import_module("bertkit.extract")  # the module, whatever bertkit.extract names
+from bertkit.extraction import extract
 
 # Lengths deliberately out of order (and two of the same length), so sorting into batches must be undone.
 TEXTS = [
@@ -239,7 +238,7 @@ def test_a_models_own_limit_applies_by_default(run, model, tokenizer):
 
 @pytest.mark.parametrize("onednn", [True, False])
 def test_both_matrix_multiply_paths_agree_and_leave_the_model_as_it_was(run, model, references, monkeypatch, onednn):
-    monkeypatch.setattr(extract_module, "ONEDNN", onednn)
+    monkeypatch.setattr(bertkit.onednn, "ONEDNN", onednn)
     hooks_before = {name: (len(m._forward_hooks), len(m._forward_pre_hooks)) for name, m in model.named_modules()}
     vectors = run(TEXTS, layers=[0, -1], batch_size=4)
     expected = np.stack([[ref[0].mean(dim=0).numpy(), ref[-1].mean(dim=0).numpy()] for ref in references])

@@ -15,14 +15,15 @@ How it works, in the order things happen:
    highest of them (``layers=0`` runs the embeddings only; the pooler never runs). On a CPU the encoder's
    ``nn.Linear`` layers (about four fifths of the time, see benchmarks/README.md) run through oneDNN with their
    weights packed once per call, when that is faster on this machine than PyTorch's default matrix multiply
-   (see :data:`ONEDNN`).
+   (see :data:`bertkit.onednn.ONEDNN`).
 3. Each layer is pooled with :func:`bertkit.pool` in the model's dtype, converted to ``dtype`` and written
    back in input order.
 
 With ``out="vectors.npy"`` the rows of each window are appended to the file as soon as they are computed, so
 memory stays flat however long the corpus is. The number of texts is not needed up front (a generator has
 no length): the ``.npy`` header is written with room to spare and filled in with the final shape at the end.
-The file appears under its name only when complete (it is written beside it as ``NAME.partial`` first).
+The file appears under its name only when complete (it is written beside it as ``NAME.partial`` first); the
+writer is :mod:`bertkit.npy_stream`.
 """
 
 from __future__ import annotations
@@ -30,12 +31,9 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-import struct
-import time
 import warnings
 import weakref
 from collections.abc import Iterable, Iterator, Sequence, Sized
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -47,19 +45,14 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from .encoding import as_texts, check_pair, max_input_length
 from .layers import LayerSpec, layer_indices
 from .loading import load, resolve_checkpoint
+from .npy_stream import write_npy
+from .onednn import packed_linears
 from .pooling import POOLING_MODES, pool
 
 __all__ = ["WINDOW", "extract"]
 
 WINDOW = 4096
 """Texts read, sorted and batched together. Memory grows with this, not with the corpus."""
-
-ONEDNN: bool | None = None
-"""Run the encoder's linear layers on CPU through oneDNN with packed weights: None (default) decides once per
-process by timing both on one of the model's own layers; True or False forces the choice. Results agree with
-the default path to about 1e-6."""
-
-_HEADER_BYTES = 128  # room for the .npy header of any shape we can write (64-byte aligned, as numpy writes it)
 
 
 class _Stop(BaseException):
@@ -165,10 +158,10 @@ def extract(
     was_training = model.training
     model.eval()
     try:
-        with _packed_linears(encoder):
+        with packed_linears(encoder):
             windows = (runner.window(chunk, start, batch_size, bar) for start, chunk in _windows(texts))
             if out is not None:
-                result = _write_npy(out, windows, (len(wanted), encoder.config.hidden_size), np_dtype)
+                result = write_npy(out, windows, (len(wanted), encoder.config.hidden_size), np_dtype)
             elif pooling is None:
                 result = [array for window in windows for array in window]
             else:
@@ -223,36 +216,6 @@ def _concatenate(windows: list[np.ndarray]) -> np.ndarray:
     return windows[0] if len(windows) == 1 else np.concatenate(windows)
 
 
-def _npy_header(shape: tuple[int, ...], dtype: np.dtype) -> bytes:
-    """A version 1.0 ``.npy`` header of exactly _HEADER_BYTES bytes, so it can be rewritten in place."""
-    fields = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": tuple(shape)}
-    text = repr(fields)
-    room = _HEADER_BYTES - 10 - 1 - len(text)  # 10 = magic (6) + version (2) + header length (2); 1 = "\n"
-    if room < 0:  # pragma: no cover - would need a shape with about 40 digits
-        raise ValueError(f"shape {shape} does not fit in the .npy header")
-    body = (text + " " * room + "\n").encode("latin1")
-    return np.lib.format.magic(1, 0) + struct.pack("<H", len(body)) + body
-
-
-def _write_npy(path: Path, windows: Iterable[np.ndarray], row_shape: tuple[int, int], dtype: np.dtype) -> np.memmap:
-    """Append each window's rows to ``path`` and return the finished file as a read-only memmap."""
-    partial = path.with_name(path.name + ".partial")
-    n_rows = 0
-    try:
-        with open(partial, "wb") as fh:
-            fh.write(_npy_header((0, *row_shape), dtype))  # placeholder, rewritten below with the real count
-            for rows in windows:
-                fh.write(np.ascontiguousarray(rows, dtype=dtype).tobytes())
-                n_rows += len(rows)
-            fh.seek(0)
-            fh.write(_npy_header((n_rows, *row_shape), dtype))
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return np.load(path, mmap_mode="r")
-
-
 def _layer_list(encoder: nn.Module) -> nn.ModuleList | None:
     """The encoder's list of ``num_hidden_layers`` blocks (``encoder.layer`` for BERT), if it has one."""
     n = encoder.config.num_hidden_layers
@@ -260,88 +223,6 @@ def _layer_list(encoder: nn.Module) -> nn.ModuleList | None:
         if isinstance(module, nn.ModuleList) and len(module) == n:
             return module
     return None
-
-
-# Hand-written on purpose: eager nn.Linear on a CPU multiplies with the weight in its plain layout at every call.
-# oneDNN's kernels are faster with a weight reordered ("packed") once into their blocked layout, but eager
-# PyTorch has no public API that keeps a weight packed (torch.compile with freezing can, after compiling the
-# model first). On the bundled model and a 2-core CPU this path took extract from 1.13x to 1.21-1.25x the speed
-# of SentenceTransformer.encode (benchmarks/README.md). It is timed and checked against F.linear before use and
-# skipped when the private ops are missing, so a torch without them only loses the speed-up.
-def _packed_forward(weight: Tensor, bias: Tensor | None, x: Tensor) -> Tensor:
-    return torch.ops.mkldnn._linear_pointwise(x.contiguous(), weight, bias, "none", [], "")
-
-
-@contextmanager
-def _packed_linears(encoder: nn.Module) -> Iterator[None]:
-    """While inside, the encoder's plain fp32 CPU ``nn.Linear`` layers multiply with oneDNN and packed weights.
-
-    Each layer gets a ``forward`` of its own (the instance attribute is deleted on the way out, also on an
-    error); the weights are packed again at every call, so a model changed between calls is never stale.
-    """
-    linears = [
-        m
-        for m in encoder.modules()
-        if type(m) is nn.Linear
-        and "forward" not in m.__dict__  # someone else already replaced it: leave it alone
-        and m.weight.device.type == "cpu"
-        and m.weight.dtype == torch.float32
-    ]
-    if not linears or not _onednn_is_faster(max(linears, key=lambda m: m.weight.numel())):
-        yield
-        return
-    try:
-        with torch.inference_mode():
-            for m in linears:
-                packed = torch.ops.mkldnn._reorder_linear_weight(m.weight.detach(), None)
-                m.forward = functools.partial(_packed_forward, packed, m.bias)
-        yield
-    finally:
-        for m in linears:
-            m.__dict__.pop("forward", None)
-
-
-_ONEDNN_FASTER: dict[tuple[int, int], bool] = {}
-
-
-def _onednn_is_faster(linear: nn.Linear) -> bool:
-    """Whether oneDNN with packed weights computes this layer correctly and faster (decided once per shape)."""
-    if ONEDNN is not None:
-        return ONEDNN and _onednn_available()
-    shape = tuple(linear.weight.shape)
-    if shape not in _ONEDNN_FASTER:
-        _ONEDNN_FASTER[shape] = _onednn_available() and _time_onednn(linear)
-    return _ONEDNN_FASTER[shape]
-
-
-@functools.cache
-def _onednn_available() -> bool:
-    try:
-        return torch.backends.mkldnn.is_available() and callable(torch.ops.mkldnn._linear_pointwise)
-    except (AttributeError, RuntimeError):
-        return False
-
-
-def _time_onednn(linear: nn.Linear, rows: int = 1024, rounds: int = 5) -> bool:
-    """Time both ways on ``rows`` random inputs, alternating; check that they agree."""
-    try:
-        with torch.inference_mode():
-            x = torch.randn(rows, linear.in_features, generator=torch.Generator().manual_seed(0))
-            packed = torch.ops.mkldnn._reorder_linear_weight(linear.weight.detach(), None)
-            default, onednn = functools.partial(nn.functional.linear, x, linear.weight, linear.bias), functools.partial(
-                _packed_forward, packed, linear.bias, x
-            )
-            if not torch.allclose(default(), onednn(), rtol=1e-4, atol=1e-5):
-                return False
-            best = {default: float("inf"), onednn: float("inf")}
-            for _ in range(rounds):
-                for fn in best:
-                    start = time.perf_counter()
-                    fn()
-                    best[fn] = min(best[fn], time.perf_counter() - start)
-            return best[onednn] < 0.95 * best[default]
-    except RuntimeError:
-        return False
 
 
 _HOOKS_MATCH: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -1,0 +1,104 @@
+"""The packed oneDNN fast path for the encoder's ``nn.Linear`` layers on a CPU, used by :func:`bertkit.extract`.
+
+    >>> import bertkit.onednn
+    >>> bertkit.onednn.ONEDNN = False     # force PyTorch's default matrix multiply
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["ONEDNN", "packed_linears"]
+
+ONEDNN: bool | None = None
+"""Run the encoder's linear layers on CPU through oneDNN with packed weights: None (default) decides once per
+process by timing both on one of the model's own layers; True or False forces the choice. Results agree with
+the default path to about 1e-6."""
+
+
+# Hand-written on purpose: eager nn.Linear on a CPU multiplies with the weight in its plain layout at every call.
+# oneDNN's kernels are faster with a weight reordered ("packed") once into their blocked layout, but eager
+# PyTorch has no public API that keeps a weight packed (torch.compile with freezing can, after compiling the
+# model first). On the bundled model and a 2-core CPU this path took extract from 1.13x to 1.21-1.25x the speed
+# of SentenceTransformer.encode (benchmarks/README.md). It is timed and checked against F.linear before use and
+# skipped when the private ops are missing, so a torch without them only loses the speed-up.
+def _packed_forward(weight: Tensor, bias: Tensor | None, x: Tensor) -> Tensor:
+    return torch.ops.mkldnn._linear_pointwise(x.contiguous(), weight, bias, "none", [], "")
+
+
+@contextmanager
+def packed_linears(encoder: nn.Module) -> Iterator[None]:
+    """While inside, the encoder's plain fp32 CPU ``nn.Linear`` layers multiply with oneDNN and packed weights.
+
+    Each layer gets a ``forward`` of its own (the instance attribute is deleted on the way out, also on an
+    error); the weights are packed again at every call, so a model changed between calls is never stale.
+    """
+    linears = [
+        m
+        for m in encoder.modules()
+        if type(m) is nn.Linear
+        and "forward" not in m.__dict__  # someone else already replaced it: leave it alone
+        and m.weight.device.type == "cpu"
+        and m.weight.dtype == torch.float32
+    ]
+    if not linears or not _onednn_is_faster(max(linears, key=lambda m: m.weight.numel())):
+        yield
+        return
+    try:
+        with torch.inference_mode():
+            for m in linears:
+                packed = torch.ops.mkldnn._reorder_linear_weight(m.weight.detach(), None)
+                m.forward = functools.partial(_packed_forward, packed, m.bias)
+        yield
+    finally:
+        for m in linears:
+            m.__dict__.pop("forward", None)
+
+
+_ONEDNN_FASTER: dict[tuple[int, int], bool] = {}
+
+
+def _onednn_is_faster(linear: nn.Linear) -> bool:
+    """Whether oneDNN with packed weights computes this layer correctly and faster (decided once per shape)."""
+    if ONEDNN is not None:
+        return ONEDNN and _onednn_available()
+    shape = tuple(linear.weight.shape)
+    if shape not in _ONEDNN_FASTER:
+        _ONEDNN_FASTER[shape] = _onednn_available() and _time_onednn(linear)
+    return _ONEDNN_FASTER[shape]
+
+
+@functools.cache
+def _onednn_available() -> bool:
+    try:
+        return torch.backends.mkldnn.is_available() and callable(torch.ops.mkldnn._linear_pointwise)
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def _time_onednn(linear: nn.Linear, rows: int = 1024, rounds: int = 5) -> bool:
+    """Time both ways on ``rows`` random inputs, alternating; check that they agree."""
+    try:
+        with torch.inference_mode():
+            x = torch.randn(rows, linear.in_features, generator=torch.Generator().manual_seed(0))
+            packed = torch.ops.mkldnn._reorder_linear_weight(linear.weight.detach(), None)
+            default, onednn = functools.partial(nn.functional.linear, x, linear.weight, linear.bias), functools.partial(
+                _packed_forward, packed, linear.bias, x
+            )
+            if not torch.allclose(default(), onednn(), rtol=1e-4, atol=1e-5):
+                return False
+            best = {default: float("inf"), onednn: float("inf")}
+            for _ in range(rounds):
+                for fn in best:
+                    start = time.perf_counter()
+                    fn()
+                    best[fn] = min(best[fn], time.perf_counter() - start)
+            return best[onednn] < 0.95 * best[default]
+    except RuntimeError:
+        return False
