@@ -1,0 +1,168 @@
+"""word_vectors against a hand computation: plain transformers on each text alone, pieces found by tokenizing each
+word on its own (not through word_ids or offsets), then the pooling written out."""
+
+import itertools
+import re
+
+import pytest
+import torch
+from torch.testing import assert_close
+
+import bertkit
+from bertkit.words import LAYER_POOLING, SUBTOKEN_POOLING, whitespace_spans, word_vectors
+from families import FAMILIES, build
+
+# words that split into many pieces, next to one-piece words and punctuation
+TEXT = "Pneumonoultramicroscopicsilicovolcanoconiosis is unbelievably rare, said the doctor."
+SHORT = "I sat on the bank."
+
+
+def _hand_words(tokenizer, text):
+    """(word, token positions) per word: the bundled BertPreTokenizer splits at whitespace and punctuation."""
+    words, pos = [], 1  # position 0 is [CLS]
+    for word in re.findall(r"\w+|[^\w\s]", text):
+        n = len(tokenizer.tokenize(word))
+        words.append((word, list(range(pos, pos + n))))
+        pos += n
+    return words
+
+
+def _hand_states(tokenizer, model, text):
+    with torch.no_grad():
+        out = model(**tokenizer(text, return_tensors="pt"), output_hidden_states=True)
+    return torch.stack(out.hidden_states)[:, 0]  # (L+1, seq, hidden)
+
+
+def _hand_vector(states, layers, layer_pooling, positions, subtoken_pooling):
+    """Layers first, then pieces, as flair does: for first_last the two pieces' (layer-combined) vectors are
+    concatenated, so with layer concat the result is [first of every layer, last of every layer]."""
+    chosen = [states[layer] for layer in layers]  # each (seq, hidden)
+    if layer_pooling == "concat":
+        tokens = torch.cat(chosen, dim=-1)
+    else:
+        tokens = sum(chosen) / (len(layers) if layer_pooling == "mean" else 1)
+    pieces = tokens[positions]  # (n_pieces, dim)
+    return {
+        "first": pieces[0],
+        "last": pieces[-1],
+        "first_last": torch.cat([pieces[0], pieces[-1]]),
+        "mean": pieces.sum(0) / len(positions),
+    }[subtoken_pooling]
+
+
+@pytest.mark.parametrize(("subtoken_pooling", "layer_pooling"), list(itertools.product(SUBTOKEN_POOLING, LAYER_POOLING)))
+def test_every_mode_equals_the_hand_computation(tokenizer, model, subtoken_pooling, layer_pooling):
+    last_four = [-4, -3, -2, -1]  # the BERT paper's / McCormick's last four layers
+    n_states = model.config.num_hidden_layers + 1
+    got = word_vectors(TEXT, tokenizer, model, layers=last_four, layer_pooling=layer_pooling,
+                       subtoken_pooling=subtoken_pooling)[0]
+    hand = _hand_words(tokenizer, TEXT)
+    assert list(got.words) == [w for w, _ in hand]
+    assert max(len(p) for _, p in hand) >= 8, "the test text must have a word of many pieces"
+    states = _hand_states(tokenizer, model, TEXT)
+    expected = torch.stack([
+        _hand_vector(states, [n_states + i for i in last_four], layer_pooling, p, subtoken_pooling) for _, p in hand
+    ])
+    assert_close(got.vectors, expected, rtol=1e-5, atol=1e-5)
+    dim = model.config.hidden_size * (4 if layer_pooling == "concat" else 1) * (2 if subtoken_pooling == "first_last" else 1)
+    assert got.vectors.shape == (len(hand), dim)
+
+
+def test_words_spans_and_pieces_line_up(tokenizer, model):
+    got = word_vectors(TEXT, tokenizer, model)[0]
+    for word, (a, b), pieces in zip(got.words, got.spans, got.pieces):
+        assert TEXT[a:b] == word
+        assert "".join(p.removeprefix("##") for p in pieces) == word.lower()
+    assert got.find("doctor") == [len(got) - 2]
+
+
+def test_same_vectors_alone_and_in_a_padded_batch(tokenizer, model):
+    kwargs = dict(layers=slice(-4, None), layer_pooling="sum", subtoken_pooling="mean")
+    batch = word_vectors([SHORT, TEXT, "Hi"], tokenizer, model, batch_size=3, **kwargs)
+    for text, together in zip([SHORT, TEXT, "Hi"], batch):
+        alone = word_vectors(text, tokenizer, model, **kwargs)[0]
+        assert alone.words == together.words
+        assert_close(together.vectors, alone.vectors, rtol=1e-4, atol=1e-5)
+
+
+def test_caller_spans_equal_the_pieces_they_cover(tokenizer, model):
+    words = word_vectors(TEXT, tokenizer, model, subtoken_pooling="mean")[0]
+    spans = word_vectors(TEXT, tokenizer, model, spans=[list(words.spans)], subtoken_pooling="mean")[0]
+    assert_close(spans.vectors, words.vectors)
+    # a span of two words is the mean of both words' pieces
+    start, end = TEXT.index("the doctor"), TEXT.index("the doctor") + len("the doctor")
+    two = word_vectors(TEXT, tokenizer, model, spans=[[(start, end)]], subtoken_pooling="mean")[0]
+    states = _hand_states(tokenizer, model, TEXT)
+    positions = [p for w, ps in _hand_words(tokenizer, TEXT) if w in ("the", "doctor") for p in ps]
+    assert_close(two.vectors[0], states[-1, positions].mean(0), rtol=1e-5, atol=1e-5)
+
+
+def test_whitespace_spans():
+    assert whitespace_spans(" 배가  고파서 배를.") == [(1, 3), (5, 8), (9, 12)]
+
+
+def test_word_index_outside_the_text(tokenizer, model):
+    got = word_vectors(SHORT, tokenizer, model)[0]
+    assert_close(got.vector(-1), got.vectors[len(got) - 1])
+    with pytest.raises(ValueError, match="outside this text, which has 6 words"):
+        got.vector(6)
+
+
+@pytest.mark.parametrize("bad", [[(0, 0)], [(3, 2)], [(0, 99)], [(-1, 2)], [(0, 1.5)], [5]])
+def test_spans_outside_the_text_or_malformed(tokenizer, model, bad):
+    with pytest.raises(ValueError, match="span"):
+        word_vectors(SHORT, tokenizer, model, spans=[bad])
+
+
+def test_span_that_cuts_a_piece(tokenizer, model):
+    start = TEXT.index("unbelievably")
+    with pytest.raises(ValueError, match=r"cuts the piece 'un'.*Widen the span"):
+        word_vectors(TEXT, tokenizer, model, spans=[[(start, start + 1)]])
+
+
+def test_one_list_of_spans_per_text(tokenizer, model):
+    with pytest.raises(ValueError, match="one list of"):
+        word_vectors([SHORT, TEXT], tokenizer, model, spans=[[(0, 1)]])
+    with pytest.raises(ValueError, match="covers no token"):
+        word_vectors(SHORT, tokenizer, model, spans=[[(1, 2)]])  # a space
+
+
+def test_unknown_modes(tokenizer, model):
+    for kwargs in (dict(subtoken_pooling="max"), dict(layer_pooling="weighted"), dict(long_texts="chunks")):
+        with pytest.raises(ValueError, match="Valid"):
+            word_vectors(SHORT, tokenizer, model, **kwargs)
+    with pytest.raises(IndexError, match="does not exist"):
+        word_vectors(SHORT, tokenizer, model, layers=model.config.num_hidden_layers + 1)
+
+
+def test_long_texts_error_or_truncate(tokenizer, model):
+    with pytest.raises(ValueError, match="long_texts='truncate'"):
+        word_vectors(TEXT, tokenizer, model, max_length=20)
+    with pytest.warns(UserWarning, match="Dropped"):
+        cut = word_vectors([TEXT, SHORT], tokenizer, model, max_length=20, long_texts="truncate")
+    full = word_vectors(SHORT, tokenizer, model)[0]
+    assert cut[1].words == full.words  # the short text is untouched
+    hand = _hand_words(tokenizer, TEXT)
+    kept = [w for w, p in hand if p[-1] <= 18]  # positions 1..18 fit between [CLS] and [SEP]
+    assert list(cut[0].words) == kept and 0 < len(kept) < len(hand)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_family(family, tmp_path):
+    tokenizer, model = bertkit.load(build(family, tmp_path / family))
+    text = "배가 고파서 배를 깎아 먹었다. The bank was closed."
+    for pooling in SUBTOKEN_POOLING:
+        got = word_vectors([text, "배"], tokenizer, model, layers="all", layer_pooling="mean",
+                           subtoken_pooling=pooling, batch_size=2)[0]
+        with torch.no_grad():
+            out = model(**tokenizer(text, return_tensors="pt"), output_hidden_states=True)
+        states = torch.stack(out.hidden_states).mean(0)[0]  # (seq, hidden)
+        enc = tokenizer(text, return_offsets_mapping=True)
+        for (a, b), vector in zip(got.spans, got.vectors):
+            positions = [i for i, (s, e) in enumerate(enc["offset_mapping"]) if e > s and a <= s and e <= b]
+            pieces = states[positions]
+            expected = {"first": pieces[0], "last": pieces[-1], "first_last": torch.cat([pieces[0], pieces[-1]]),
+                        "mean": pieces.mean(0)}[pooling]
+            assert_close(vector, expected, rtol=1e-4, atol=1e-5)
+    eojeol = word_vectors(text, tokenizer, model, spans=[whitespace_spans(text)])[0]
+    assert eojeol.words[:2] == ("배가", "고파서")
