@@ -29,7 +29,7 @@ from .loading import (
 from .notebook import glue
 from .plots import PROJECTIONS, cosine_matrix, plot_2d, plot_heatmap, project_2d, use_korean_font
 from .pooling import POOLING_MODES, pool
-from .words import LAYER_POOLING, SUBTOKEN_POOLING, WordVectors, whitespace_spans, word_vectors
+from .words import CUT_PIECES, LAYER_POOLING, SUBTOKEN_POOLING, WordVectors, whitespace_spans, word_vectors
 from .reviews import load_reviews, reviews_dir
 
 __version__ = "0.1.0"
@@ -41,5 +41,5 @@ __all__ = [
     "encode", "extract", "find_module", "glue", "hangul_kept", "is_bundled", "layer_indices", "load", "load_reviews", "load_tokenizer", "max_input_length", "plot_2d",
     "plot_heatmap", "pool", "project_2d", "reads_hangul", "resolve_checkpoint", "reviews_dir", "run", "select_layers", "show_inputs",
     "stack_layers", "use_korean_font", "verify_bundled",
-    "LAYER_POOLING", "SUBTOKEN_POOLING", "WordVectors", "whitespace_spans", "word_vectors",
+    "CUT_PIECES", "LAYER_POOLING", "SUBTOKEN_POOLING", "WordVectors", "whitespace_spans", "word_vectors",
 ]

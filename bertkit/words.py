@@ -39,6 +39,9 @@ SUBTOKEN_POOLING = ("first", "last", "first_last", "mean")
 LAYER_POOLING = ("mean", "sum", "concat")
 """How :func:`word_vectors` combines the layers it picked."""
 
+CUT_PIECES = ("error", "widen")
+"""What :func:`word_vectors` does with a caller's span that cuts a piece: raise, or widen it to whole pieces."""
+
 LONG_TEXTS = ("error", "truncate")
 """What :func:`word_vectors` does with a text longer than the model reads: raise, or drop the words past the end."""
 
@@ -89,7 +92,9 @@ def whitespace_spans(text: str) -> list[Span]:
     return [m.span() for m in re.finditer(r"\S+", text)]
 
 
-def _check_modes(subtoken_pooling: str, layer_pooling: str, long_texts: str) -> None:
+def _check_modes(subtoken_pooling: str, layer_pooling: str, long_texts: str, cut_pieces: str) -> None:
+    if cut_pieces not in CUT_PIECES:
+        raise ValueError(f"Unknown cut_pieces {cut_pieces!r}. Valid: {CUT_PIECES}.")
     if subtoken_pooling not in SUBTOKEN_POOLING:
         raise ValueError(f"Unknown subtoken_pooling {subtoken_pooling!r}. Valid: {SUBTOKEN_POOLING}.")
     if layer_pooling not in LAYER_POOLING:
@@ -129,8 +134,12 @@ def _check_spans(texts: list[str], spans: Sequence[Iterable[Span]] | None) -> li
     return checked
 
 
-def _groups(enc: BatchEncoding, row: int, text: str, spans: list[Span] | None) -> list[tuple[Span, list[int]]]:
-    """(span, token positions) per word of one encoded text; positions index the encoded sequence."""
+def _groups(
+    enc: BatchEncoding, row: int, text: str, spans: list[Span] | None, cut_pieces: str = "error"
+) -> list[tuple[Span, list[int]]]:
+    """(span, token positions) per word of one encoded text; positions index the encoded sequence.
+
+    A caller's span that cuts a piece raises, or with ``cut_pieces="widen"`` grows to the pieces it touches."""
     offsets = enc["offset_mapping"][row]
     special = enc["special_tokens_mask"][row]
     if spans is None:
@@ -141,21 +150,24 @@ def _groups(enc: BatchEncoding, row: int, text: str, spans: list[Span] | None) -
         return [((offsets[p[0]][0], offsets[p[-1]][1]), p) for p in by_word.values()]
     groups = []
     for start, end in spans:
-        positions = []
+        positions, lo, hi = [], start, end
         for pos, (a, b) in enumerate(offsets):
             if special[pos] or a == b or b <= start or a >= end:
                 continue  # a special token, an empty offset, or a piece outside the span
-            if a < start or b > end:
+            if (a < start or b > end) and cut_pieces == "widen":
+                lo, hi = min(lo, a), max(hi, b)
+            elif a < start or b > end:
                 raise ValueError(
                     f"span ({start}, {end}) = {text[start:end]!r} cuts the piece "
                     f"{enc.tokens(row)[pos]!r} at ({a}, {b}) = {text[a:b]!r}: a vector can only pool whole "
                     f"pieces. Widen the span to ({min(a, start)}, {max(b, end)}), or use a tokenizer whose "
-                    "pieces follow these boundaries (an [UNK] piece covers its whole word)."
+                    "pieces follow these boundaries (an [UNK] piece covers its whole word), or pass "
+                    "cut_pieces='widen'."
                 )
             positions.append(pos)
         if not positions:
             raise ValueError(f"span ({start}, {end}) = {text[start:end]!r} covers no token (only whitespace?).")
-        groups.append(((start, end), positions))
+        groups.append(((lo, hi), positions))
     return groups
 
 
@@ -198,6 +210,7 @@ def word_vectors(
     layers: LayerSpec = -1,
     layer_pooling: str = "mean",
     subtoken_pooling: str = "first",
+    cut_pieces: str = "error",
     long_texts: str = "error",
     max_length: int | None = None,
     batch_size: int = 32,
@@ -213,6 +226,9 @@ def word_vectors(
         layers: which hidden states to combine (see :func:`bertkit.layer_indices`); 0 is the embedding layer.
         layer_pooling: one of :data:`LAYER_POOLING` (``"mean"``, ``"sum"``, ``"concat"``).
         subtoken_pooling: one of :data:`SUBTOKEN_POOLING` (``"first"``, ``"last"``, ``"first_last"``, ``"mean"``).
+        cut_pieces: one of :data:`CUT_PIECES`, for ``spans`` only. ``"error"``: a span that cuts a piece raises
+            ``ValueError``; ``"widen"``: the span grows to the whole pieces it touches (the result's ``spans``
+            and ``words`` show the widened span), e.g. a morpheme inside a piece such as ``먹었``.
         long_texts: one of :data:`LONG_TEXTS`. ``"error"`` raises on a text longer than ``max_length``;
             ``"truncate"`` reads the first ``max_length`` tokens and drops (with one warning) the words whose
             pieces do not all fit.
@@ -231,7 +247,7 @@ def word_vectors(
         IndexError: a layer the model does not have.
     """
     texts = as_texts(texts)
-    _check_modes(subtoken_pooling, layer_pooling, long_texts)
+    _check_modes(subtoken_pooling, layer_pooling, long_texts, cut_pieces)
     if not getattr(tokenizer, "is_fast", False):
         raise TypeError(
             "word_vectors needs a fast tokenizer (offset_mapping and word_ids()): load it with "
@@ -254,7 +270,7 @@ def word_vectors(
         batch = texts[start : start + batch_size]
         batch_spans = checked_spans[start : start + batch_size] if checked_spans else [None] * len(batch)
         full = tokenizer(batch, return_offsets_mapping=True, return_special_tokens_mask=True)
-        groups = [_groups(full, i, text, s) for i, (text, s) in enumerate(zip(batch, batch_spans))]
+        groups = [_groups(full, i, text, s, cut_pieces) for i, (text, s) in enumerate(zip(batch, batch_spans))]
         too_long = [i for i, ids in enumerate(full["input_ids"]) if len(ids) > max_length]
         if too_long and long_texts == "error":
             i = too_long[0]

@@ -166,3 +166,13 @@ def test_every_family(family, tmp_path):
             assert_close(vector, expected, rtol=1e-4, atol=1e-5)
     eojeol = word_vectors(text, tokenizer, model, spans=[whitespace_spans(text)])[0]
     assert eojeol.words[:2] == ("배가", "고파서")
+
+
+def test_widen_grows_a_cutting_span_to_whole_pieces(tokenizer, model):
+    start = TEXT.index("unbelievably")
+    widened = word_vectors(TEXT, tokenizer, model, spans=[[(start, start + 1)]], cut_pieces="widen")[0]
+    assert widened.spans == ((start, start + 2),) and widened.pieces == (("un",),)  # 'un' is (start, start+2)
+    whole = word_vectors(TEXT, tokenizer, model, spans=[[(start, start + 2)]])[0]
+    assert_close(widened.vectors, whole.vectors)
+    with pytest.raises(ValueError, match="cut_pieces"):
+        word_vectors(TEXT, tokenizer, model, spans=[[(start, start + 1)]], cut_pieces="snap")
