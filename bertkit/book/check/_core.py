@@ -59,9 +59,11 @@ def expect(condition: bool, en: str, ko: str) -> None:
 class Exercise:
     """One exercise's check: call it with your answer; ``.hint()`` prints a hint."""
 
-    def __init__(self, func: Callable[..., None], chapter: int, number: int | str, hint: dict[str, str]) -> None:
+    def __init__(self, func: Callable[..., None], chapter: int, number: int | str, hint: dict[str, str],
+                 optional: bool = False) -> None:
         functools.update_wrapper(self, func)
         self.func, self.chapter, self.number, self._hint = func, chapter, number, hint
+        self.optional = optional  # trains models: the self-check skips it while its answer is still blank
 
     def title(self) -> str:
         if self.number == "self":
@@ -89,11 +91,15 @@ class Exercise:
         return self._hint[lang]
 
 
-def exercise(chapter: int, number: int | str, *, hint_en: str, hint_ko: str) -> Callable[[Callable[..., None]], Exercise]:
-    """Decorator: turn a check function into an :class:`Exercise` with a hint in both languages."""
+def exercise(chapter: int, number: int | str, *, hint_en: str, hint_ko: str,
+             optional: bool = False) -> Callable[[Callable[..., None]], Exercise]:
+    """Decorator: turn a check function into an :class:`Exercise` with a hint in both languages.
+
+    ``optional``: the exercise trains models (slow); the self-check skips it while its first answer is None.
+    """
 
     def wrap(func: Callable[..., None]) -> Exercise:
-        return Exercise(func, chapter, number, {"en": hint_en, "ko": hint_ko})
+        return Exercise(func, chapter, number, {"en": hint_en, "ko": hint_ko}, optional)
 
     return wrap
 
@@ -115,7 +121,11 @@ def self_check(module: Any, chapter: int) -> Exercise:
         for name, ex in exercises(module).items():
             if ex.number == "self":
                 continue
-            params = inspect.signature(ex.func).parameters
+            params = list(inspect.signature(ex.func).parameters)
+            if ex.optional and namespace.get(params[0]) is None:
+                print(f"  – {ex.title()}: " + {"en": "skipped (optional, it trains models)",
+                                               "ko": "건너뜀(선택, 모델을 학습합니다)"}[_language])
+                continue
             try:
                 ex.func(**{p: namespace.get(p) for p in params})
             except Wrong as err:

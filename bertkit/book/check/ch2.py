@@ -39,16 +39,16 @@ def q1(weighted: Any, mix_encoder: Any, stacked: Any, model: Any) -> None:
           "name from model(**encoding, output_hidden_states=True).",
           hint_ko="풀어 담기를 try/except ValueError as err로 감싸 err를 남기세요. 그다음 "
           "model(**encoding, output_hidden_states=True)의 필드를 이름으로 읽으세요.")
-def q2(error: Any, hidden_states: Any, model: Any) -> None:
+def q2(error: Any, all_states: Any, model: Any) -> None:
     require(error, "error")
-    require(hidden_states, "hidden_states")
+    require(all_states, "all_states")
     expect(isinstance(error, ValueError),
            f"`error` is {type(error).__name__}: keep the exception that `a, b, c = model(**encoding)` raises.",
            f"`error`가 {type(error).__name__}입니다. `a, b, c = model(**encoding)`이 일으킨 예외를 담으세요.")
     n = model.config.num_hidden_layers + 1
-    expect(isinstance(hidden_states, (tuple, list)) and len(hidden_states) == n,
-           f"`hidden_states` should be the {n} tensors of out.hidden_states (h0..hL).",
-           f"`hidden_states`는 out.hidden_states의 텐서 {n}개(h0..hL)여야 합니다.")
+    expect(isinstance(all_states, (tuple, list)) and len(all_states) == n,
+           f"`all_states` should be the {n} tensors of out.hidden_states (h0..hL).",
+           f"`all_states`는 out.hidden_states의 텐서 {n}개(h0..hL)여야 합니다.")
 
 
 @exercise(2, 3, hint_en="Run both sentences with bertkit.run, stack the layers, average the bank sub-tokens, and "
@@ -83,19 +83,19 @@ def q3(cosines: Any, model: Any, tokenizer: Any) -> None:
           "steps with binary cross-entropy on y (money = 1).",
           hint_ko="ScalarMix(len(X))와 torch.nn.Linear(hidden, 1)을 Adam 옵티마이저 하나에 넣고, y(money = 1)에 "
           "대한 이진 교차 엔트로피로 100걸음쯤 학습하세요.")
-def q4(mix: Any, probe: Any, word_vecs: Any, senses: Any) -> None:
-    require(mix, "mix")
+def q4(layer_mix: Any, probe: Any, word_vecs: Any, senses: Any) -> None:
+    require(layer_mix, "layer_mix")
     require(probe, "probe")
-    expect(isinstance(mix, bertkit.ScalarMix) and len(mix.scalars) == len(word_vecs),
-           f"`mix` should be a bertkit.ScalarMix over all {len(word_vecs)} layers of word_vecs (h0 included).",
-           f"`mix`는 word_vecs의 모든 층 {len(word_vecs)}개(h0 포함)를 섞는 bertkit.ScalarMix여야 합니다.")
-    weights = torch.softmax(mix.scalars.detach(), dim=0)
+    expect(isinstance(layer_mix, bertkit.ScalarMix) and len(layer_mix.scalars) == len(word_vecs),
+           f"`layer_mix` should be a bertkit.ScalarMix over all {len(word_vecs)} layers of word_vecs (h0 included).",
+           f"`layer_mix`는 word_vecs의 모든 층 {len(word_vecs)}개(h0 포함)를 섞는 bertkit.ScalarMix여야 합니다.")
+    weights = torch.softmax(layer_mix.scalars.detach(), dim=0)
     expect(not torch.allclose(weights, torch.full_like(weights, 1 / len(weights)), atol=1e-4),
-           "The layer weights are still uniform: train mix and probe together (both in the optimizer).",
-           "층 가중치가 아직 균등합니다. mix와 probe를 함께(둘 다 옵티마이저에 넣어) 학습하세요.")
+           "The layer weights are still uniform: train layer_mix and probe together (both in the optimizer).",
+           "층 가중치가 아직 균등합니다. layer_mix와 probe를 함께(둘 다 옵티마이저에 넣어) 학습하세요.")
     y = torch.tensor([s == "money" for s in senses])
     with torch.no_grad():
-        logits = probe(mix(word_vecs.unsqueeze(2))).reshape(-1)
+        logits = probe(layer_mix(word_vecs.unsqueeze(2))).reshape(-1)
     accuracy = ((logits > 0) == y).float().mean().item()
     expect(accuracy >= 0.75, f"The trained probe gets {accuracy:.0%} of the training sentences right; train longer.",
            f"학습한 프로브가 학습 문장의 {accuracy:.0%}만 맞힙니다. 더 오래 학습하세요.")

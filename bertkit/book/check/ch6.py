@@ -15,7 +15,8 @@ KLUE_LAYERS = 12
 @exercise(6, 1, hint_en="Load a new classifier with bertkit.load(head='sequence-classification', num_labels=2), "
           "call frozen.base_model.requires_grad_(False), train, and keep the test accuracy as frozen_accuracy.",
           hint_ko="bertkit.load(head='sequence-classification', num_labels=2)로 새 분류기를 불러 "
-          "frozen.base_model.requires_grad_(False)를 호출하고 학습한 뒤 테스트 정확도를 frozen_accuracy에 담으세요.")
+          "frozen.base_model.requires_grad_(False)를 호출하고 학습한 뒤 테스트 정확도를 frozen_accuracy에 담으세요.",
+          optional=True)
 def q1(frozen: Any, frozen_accuracy: Any, model: Any) -> None:
     require(frozen, "frozen")
     require(frozen_accuracy, "frozen_accuracy")
@@ -62,7 +63,7 @@ def q3(klue_reads_hangul: Any, klue_layers: Any) -> None:
 @exercise(6, 4, hint_en="For epochs in (1, args.epochs): load a fresh regressor (num_labels=1), fine_tune it on "
           "`scored`, and keep read_vectors(fresh, test_set)[2].squeeze(-1).numpy() in fresh_scores[epochs].",
           hint_ko="epochs in (1, args.epochs)마다 새 회귀 모델(num_labels=1)을 불러 `scored`로 fine_tune하고 "
-          "read_vectors(fresh, test_set)[2].squeeze(-1).numpy()를 fresh_scores[epochs]에 담으세요.")
+          "read_vectors(fresh, test_set)[2].squeeze(-1).numpy()를 fresh_scores[epochs]에 담으세요.", optional=True)
 def q4(fresh_scores: Any, y_test: Any, args: Any) -> None:
     require(fresh_scores, "fresh_scores")
     expect(isinstance(fresh_scores, dict) and set(fresh_scores) == {1, args.epochs},
