@@ -26,11 +26,11 @@ from .loading import (
     resolve_checkpoint,
     verify_bundled,
 )
-from .notebook import glue
-from .plots import PROJECTIONS, cosine_matrix, plot_2d, plot_heatmap, project_2d, use_korean_font
+from .long_texts import LONG_TEXTS, pool_chunks, position_limit, tokenize_long
+from .plots import PROJECTIONS, cosine_matrix, plot_2d, plot_heatmap, project_2d
 from .pooling import POOLING_MODES, pool
+from .vector_store import VectorsMismatchError, describe_vectors, load_vectors, save_vectors
 from .words import CUT_PIECES, LAYER_POOLING, SUBTOKEN_POOLING, WordVectors, whitespace_spans, word_vectors
-from .reviews import load_reviews, reviews_dir
 
 __version__ = "0.1.0"
 
@@ -38,8 +38,34 @@ __all__ = [
     "BUNDLED_SHA256", "COMBINE_MODES", "HEADS", "POOLING_MODES", "PROJECTIONS",
     "Captured", "CheckpointUnavailableError", "ChecksumError", "InputsTable", "ScalarMix", "TokenizerMismatchError",
     "as_texts", "build_inputs", "bundled_model_path", "capture", "check_pair", "combine_layers", "cosine_matrix",
-    "encode", "extract", "find_module", "glue", "hangul_kept", "is_bundled", "layer_indices", "load", "load_reviews", "load_tokenizer", "max_input_length", "plot_2d",
-    "plot_heatmap", "pool", "project_2d", "reads_hangul", "resolve_checkpoint", "reviews_dir", "run", "select_layers", "show_inputs",
-    "stack_layers", "use_korean_font", "verify_bundled",
+    "encode", "extract", "find_module", "hangul_kept", "is_bundled", "layer_indices", "load", "load_tokenizer", "max_input_length", "plot_2d",
+    "plot_heatmap", "pool", "project_2d", "reads_hangul", "resolve_checkpoint", "run", "select_layers", "show_inputs",
+    "stack_layers", "verify_bundled",
     "CUT_PIECES", "LAYER_POOLING", "SUBTOKEN_POOLING", "WordVectors", "whitespace_spans", "word_vectors",
+    "LONG_TEXTS", "pool_chunks", "position_limit", "tokenize_long",
+    "VectorsMismatchError", "describe_vectors", "load_vectors", "save_vectors",
 ]
+
+# Book helpers that moved to bertkit.book in 0.2: the old names work until 0.3, with a DeprecationWarning.
+_MOVED = {
+    "glue": ("bertkit.book.notebook", "glue", "bertkit.book.glue"),
+    "load_reviews": ("bertkit.book.reviews", "load_reviews", "bertkit.book.load_reviews"),
+    "reviews_dir": ("bertkit.book.reviews", "reviews_dir", "bertkit.book.reviews_dir"),
+    "use_korean_font": ("bertkit.book.fonts", "use_korean_font", "bertkit.book.use_korean_font"),
+    "notebook": ("bertkit.book.notebook", None, "bertkit.book.notebook"),
+    "reviews": ("bertkit.book.reviews", None, "bertkit.book.reviews"),
+    "ratsnlp_compat": ("bertkit.book.ratsnlp_compat", None, "bertkit.book.ratsnlp_compat"),
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _MOVED:
+        raise AttributeError(f"module 'bertkit' has no attribute {name!r}")
+    import importlib
+
+    from ._deprecated import warn_moved
+
+    module_name, attribute, new = _MOVED[name]
+    warn_moved(f"bertkit.{name}", new)
+    module = importlib.import_module(module_name)
+    return module if attribute is None else getattr(module, attribute)

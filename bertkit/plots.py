@@ -1,13 +1,12 @@
-"""Pictures of vectors: a Korean-capable font, layer-by-layer similarity heatmaps, 2-D projections.
+"""Pictures of vectors: layer-by-layer similarity heatmaps, 2-D projections.
 
-Nothing happens on import: call :func:`use_korean_font` before plotting Hangul labels.
+Nothing happens on import. For Hangul labels, call :func:`bertkit.book.use_korean_font` first.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -15,34 +14,6 @@ from torch import Tensor
 
 PROJECTIONS = ("pca", "pacmap")
 """Methods :func:`project_2d` knows."""
-
-
-def use_korean_font() -> str:
-    """Register NanumGothic (shipped in ``koreanize-matplotlib``) and make it matplotlib's default font.
-
-    Returns:
-        The font family name now in use (``"NanumGothic"``).
-
-    Raises:
-        ImportError: koreanize-matplotlib is not installed (with the pip command).
-    """
-    import matplotlib
-    from matplotlib import font_manager
-
-    # We only take the font files: importing koreanize_matplotlib itself changes rcParams as a side effect
-    # and imports distutils, which Python 3.12 no longer has.
-    spec = importlib.util.find_spec("koreanize_matplotlib")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("No Korean font found: pip install koreanize-matplotlib")
-    fonts = sorted(Path(next(iter(spec.submodule_search_locations)), "fonts").glob("NanumGothic*.ttf"))
-    if not fonts:
-        raise ImportError("koreanize-matplotlib has no NanumGothic*.ttf; reinstall it: pip install -U koreanize-matplotlib")
-    for font in fonts:
-        font_manager.fontManager.addfont(str(font))
-    family = font_manager.FontProperties(fname=str(fonts[0])).get_name()
-    matplotlib.rcParams["font.family"] = family
-    matplotlib.rcParams["axes.unicode_minus"] = False  # NanumGothic has no U+2212 minus sign
-    return family
 
 
 def _numpy(x: Tensor | np.ndarray) -> np.ndarray:
@@ -170,3 +141,14 @@ def plot_2d(
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
+
+
+def __getattr__(name: str) -> Any:
+    # use_korean_font moved to bertkit.book (a book concern); the old name works for one release.
+    if name == "use_korean_font":
+        from ._deprecated import warn_moved
+        from .book.fonts import use_korean_font
+
+        warn_moved("bertkit.plots.use_korean_font", "bertkit.book.use_korean_font")
+        return use_korean_font
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ import bertkit  # noqa: E402
 def test_korean_font_renders_hangul_without_missing_glyphs():
     before = dict(matplotlib.rcParams)
     try:
-        family = bertkit.use_korean_font()
+        family = bertkit.book.use_korean_font()
         assert family == "NanumGothic"
         fig, ax = plt.subplots()
         ax.set_title("은닉 상태의 코사인 유사도")

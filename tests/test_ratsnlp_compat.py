@@ -1,4 +1,4 @@
-"""bertkit.ratsnlp_compat: ratsnlp's classification data path on transformers 5, checked against transformers itself."""
+"""bertkit.book.ratsnlp_compat: ratsnlp's classification data path on transformers 5, checked against transformers itself."""
 
 from __future__ import annotations
 
@@ -12,15 +12,16 @@ import transformers.optimization
 from torch.utils.data import DataLoader
 
 import bertkit
-from bertkit import ratsnlp_compat
-from bertkit.reviews import load_reviews, reviews_dir
+from bertkit.book import ratsnlp_compat
+from bertkit.book.reviews import load_reviews, reviews_dir
 
 MAX_LEN = 64
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def rats():
-    """ratsnlp's classification package, imported through the compatibility route."""
+    """ratsnlp's classification package, imported through the compatibility route (the current import: a test
+    may disable and re-enable the compat layer, which makes ratsnlp import afresh)."""
     ratsnlp_compat.enable()
     import ratsnlp.nlpbook
     import ratsnlp.nlpbook.classification as classification
@@ -81,16 +82,36 @@ def test_adamw_has_the_old_transformers_defaults(rats):
         task.AdamW(torch.nn.Linear(2, 2).parameters(), correct_bias=False)
 
 
-def test_stand_ins_fail_clearly_when_used(rats):
-    classification, nlpbook = rats
-    if importlib.util.find_spec("pytorch_lightning") is None and importlib.util.find_spec("lightning") is None:
+HIDDEN = ("pytorch_lightning", "lightning", "flask")
+
+
+def test_stand_ins_fail_clearly_when_used():
+    """The stand-ins are checked even where Lightning or flask is installed: those are hidden for the test.
+
+    ``sys.modules[name] = None`` makes ``importlib.util.find_spec(name)`` return None and ``import name`` fail,
+    as on a machine without the package.
+    """
+    ratsnlp_compat.disable()
+    real = {n: sys.modules.pop(n) for n in list(sys.modules) if n.split(".")[0] in HIDDEN}
+    sys.modules.update(dict.fromkeys(HIDDEN))
+    try:
+        report = ratsnlp_compat.enable()
+        assert report["pytorch_lightning"].startswith("not installed") and report["flask"].startswith("not installed")
+        import ratsnlp.nlpbook
+        import ratsnlp.nlpbook.classification as classification
+
         with pytest.raises(ratsnlp_compat.LightningUnavailableError, match="pytorch-lightning"):
             classification.ClassificationTask(None, None)
-        with pytest.raises(ratsnlp_compat.LightningUnavailableError):
-            nlpbook.trainer.Trainer()
-    if importlib.util.find_spec("flask") is None:
+        with pytest.raises(ratsnlp_compat.LightningUnavailableError, match="PyTorch Lightning"):
+            ratsnlp.nlpbook.trainer.Trainer()
         with pytest.raises(ratsnlp_compat.FlaskUnavailableError, match="pip install flask"):
             classification.get_web_service_app(lambda s: s, is_colab=False)
+    finally:
+        ratsnlp_compat.disable()
+        for name in HIDDEN:
+            sys.modules.pop(name, None)
+        sys.modules.update(real)
+        ratsnlp_compat.enable()
 
 
 def test_original_converter_fails_on_this_transformers(rats, classifier, korean_args):

@@ -1,0 +1,319 @@
+"""Make ratsnlp's document-classification data path work on today's transformers, torch and Lightning.
+
+ratsnlp 1.0.53 (the companion library of ratsgo's NLP book) pins ``transformers==4.28.1`` and
+``pytorch-lightning==1.6.1``. pip >= 24.1 refuses that Lightning's metadata, so the book installs ratsnlp
+alone (``pip install --no-deps ratsnlp==1.0.53``) and keeps transformers 5. Then
+``import ratsnlp.nlpbook.classification`` fails, and once it imports, its dataset fails too. Call
+:func:`enable` first::
+
+    >>> from bertkit.book import ratsnlp_compat
+    >>> ratsnlp_compat.enable()
+    >>> from ratsnlp.nlpbook.classification import ClassificationDataset, NsmcCorpus  # now imports
+
+What :func:`enable` does, and why (nothing else is touched):
+
+1. **transformers.optimization.AdamW** (``classification/task.py`` imports it at module level; transformers
+   5 removed it). While ratsnlp is being imported, the name is supplied as :class:`AdamW`, a subclass of
+   ``torch.optim.AdamW`` with the defaults the removed class had (``eps=1e-6``, ``weight_decay=0.0``), so
+   ``ClassificationTask.configure_optimizers`` builds the optimizer ratsnlp was written for. The attribute is
+   removed from ``transformers.optimization`` again right after the import: other code never sees it.
+2. **pytorch_lightning** (``nlpbook/trainer.py`` imports ``Trainer`` and ``callbacks.ModelCheckpoint``,
+   ``classification/task.py`` imports ``LightningModule``, all at module level). If ``pytorch_lightning`` is
+   installed, it is used as it is. Else, if the unified ``lightning`` package is, ``lightning.pytorch`` is
+   offered under the old name. Else a stand-in module provides just those three names, each raising
+   :class:`LightningUnavailableError` when used (``ClassificationTask(...)``, ``get_trainer(...)``); the
+   dataset path never uses them. The stand-in, or the alias, is in ``sys.modules`` only during the import.
+   Note that ``get_trainer`` passes ``gpus=`` and ``tpu_cores=``, which Lightning 2 removed: it fails on a
+   current Lightning too; train with plain PyTorch (as the book does) or write your own ``Trainer(...)``.
+3. **flask** (``classification/deploy.py`` imports ``Flask, request, jsonify, render_template``). The real
+   flask if installed, else a stand-in whose names raise :class:`FlaskUnavailableError` when used, present
+   only during the import, as above.
+4. **The tokenizer call in ClassificationDataset.** ratsnlp's ``_convert_examples_to_classification_features``
+   passes ``[(text_a, None), ...]``: the Python tokenizers of transformers 4 accepted a ``None`` second
+   sentence, the Rust-backed tokenizers of transformers 5 raise ``TypeError: TextInputSequence must be str``.
+   :func:`convert_examples_to_features` is the same function with the texts and the optional second texts
+   passed as two lists; :func:`enable` makes it the default of ``ClassificationDataset`` (ratsnlp's own
+   module attribute and the ``__init__`` default). This is the only change that stays after :func:`enable`
+   returns, and it changes ratsnlp, not transformers.
+
+Not patched, on purpose: ``ClassificationDataset`` saves its features with ``torch.save`` beside the data and,
+when that file exists and ``overwrite_cache`` is False, reloads it with ``torch.load``, which torch >= 2.6
+refuses (``weights_only=True``) for ratsnlp's dataclasses. The cache key is the tokenizer's *class* name and
+``max_seq_length``, not the checkpoint, so a cache written with one BERT checkpoint would be read back for
+another. Pass ``overwrite_cache=True`` (tokenizing a few thousand sentences takes a second) and give ratsnlp a
+scratch copy of the data folder, since it writes the cache and a lock file there.
+
+:func:`enable` is idempotent and :func:`disable` undoes it (it restores ratsnlp's converter and forgets the
+imported ratsnlp modules, so the next ``import ratsnlp...`` starts afresh).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+import importlib.util
+import logging
+import sys
+import time
+import types
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+
+_TARGET = "ratsnlp.nlpbook.classification"
+_STATE: dict[str, Any] = {}  # what enable() changed, so that disable() can put it back
+
+logger = logging.getLogger("ratsnlp")  # ratsnlp's own logger, so its log messages stay where they were
+
+
+class LightningUnavailableError(ImportError):
+    """A ratsnlp class that needs PyTorch Lightning was used while Lightning is not installed."""
+
+
+class FlaskUnavailableError(ImportError):
+    """ratsnlp's web demo was used while flask is not installed."""
+
+
+class AdamW(torch.optim.AdamW):
+    """``torch.optim.AdamW`` with the defaults of the ``transformers.optimization.AdamW`` that ratsnlp imports.
+
+    transformers 5 removed its own AdamW; the PyTorch one computes the same update (bias-corrected Adam with
+    decoupled weight decay) but defaults to ``eps=1e-8`` and ``weight_decay=0.01``.
+
+    Args:
+        params, lr, betas, eps, weight_decay: as in ``torch.optim.AdamW``.
+        correct_bias: only True (what ratsnlp uses) is supported.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+        correct_bias: bool = True,
+        no_deprecation_warning: bool = False,
+    ) -> None:
+        if not correct_bias:
+            raise ValueError("correct_bias=False (Adam without bias correction) is not supported by torch.optim.AdamW.")
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+
+def _unavailable(name: str, package: str, error: type[ImportError], hint: str) -> type:
+    """A class that can be subclassed and imported but raises ``error`` when instantiated."""
+
+    def __init__(self, *args, **kwargs):
+        raise error(
+            f"ratsnlp's {name} needs {package}, which is not installed: bertkit.book.ratsnlp_compat gave ratsnlp "
+            f"a stand-in so that its data classes import. {hint}"
+        )
+
+    attrs = {"__init__": __init__, "__module__": __name__, "__doc__": f"Stand-in for {package}'s {name}."}
+    return type(name, (), attrs)
+
+
+_LIGHTNING_HINT = (
+    "Train with plain PyTorch (see the book's chapter 6), or install a current Lightning "
+    "(pip install 'pytorch-lightning>=2') and build your own Trainer: ratsnlp's get_trainer() passes "
+    "gpus= and tpu_cores=, which Lightning 2 removed."
+)
+
+
+def _stand_in(name: str, **attrs: Any) -> types.ModuleType:
+    module = types.ModuleType(name, f"Stand-in made by bertkit.book.ratsnlp_compat while importing ratsnlp; not {name}.")
+    module.__spec__ = importlib.machinery.ModuleSpec(name, loader=None)
+    module.__dict__.update(attrs)
+    return module
+
+
+def _lightning_modules() -> tuple[dict[str, types.ModuleType], str]:
+    """The modules to offer as ``pytorch_lightning`` (none when it is installed) and a description."""
+    if importlib.util.find_spec("pytorch_lightning") is not None:
+        return {}, "installed, used as it is"
+    if importlib.util.find_spec("lightning") is not None:
+        pl = importlib.import_module("lightning.pytorch")
+        return (
+            {
+                "pytorch_lightning": pl,
+                "pytorch_lightning.callbacks": importlib.import_module("lightning.pytorch.callbacks"),
+            },
+            "lightning.pytorch offered under the old name during the import",
+        )
+    err = LightningUnavailableError
+    checkpoint = _unavailable("ModelCheckpoint", "PyTorch Lightning", err, _LIGHTNING_HINT)
+    callbacks = _stand_in("pytorch_lightning.callbacks", ModelCheckpoint=checkpoint)
+    pl = _stand_in(
+        "pytorch_lightning",
+        Trainer=_unavailable("Trainer", "PyTorch Lightning", err, _LIGHTNING_HINT),
+        LightningModule=_unavailable("LightningModule", "PyTorch Lightning", err, _LIGHTNING_HINT),
+        callbacks=callbacks,
+    )
+    return (
+        {"pytorch_lightning": pl, "pytorch_lightning.callbacks": callbacks},
+        "not installed; stand-in Trainer, LightningModule, callbacks.ModelCheckpoint "
+        "(raise LightningUnavailableError when used) during the import",
+    )
+
+
+def _flask_modules() -> tuple[dict[str, types.ModuleType], str]:
+    if importlib.util.find_spec("flask") is not None:
+        return {}, "installed, used as it is"
+    hint = "Install it (pip install flask) to run ratsnlp's web demo."
+
+    def fail(*args, **kwargs):
+        raise FlaskUnavailableError(f"ratsnlp's web demo needs flask, which is not installed. {hint}")
+
+    flask = _stand_in(
+        "flask",
+        Flask=_unavailable("Flask", "flask", FlaskUnavailableError, hint),
+        request=None,
+        jsonify=fail,
+        render_template=fail,
+    )
+    return {"flask": flask}, "not installed; stand-in Flask, request, jsonify, render_template during the import"
+
+
+@contextmanager
+def _temporarily(
+    modules: dict[str, types.ModuleType], optimization: types.ModuleType, adamw: type | None
+) -> Iterator[None]:
+    """Put ``modules`` into ``sys.modules`` (and AdamW into transformers.optimization), then take them out."""
+    saved = {name: sys.modules.get(name) for name in modules}
+    sys.modules.update(modules)
+    if adamw is not None:
+        optimization.AdamW = adamw
+    try:
+        yield
+    finally:
+        if adamw is not None and optimization.__dict__.get("AdamW") is adamw:
+            del optimization.AdamW
+        for name, previous in saved.items():
+            if previous is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = previous
+
+
+def convert_examples_to_features(examples: Sequence, tokenizer, args, label_list: Sequence[str]) -> list:
+    """ratsnlp's ``_convert_examples_to_classification_features``, with a tokenizer call transformers 5 accepts.
+
+    Args:
+        examples: ratsnlp ``ClassificationExample`` objects (``text_a``, optional ``text_b``, ``label``).
+        tokenizer: the checkpoint's tokenizer. args: a ``ClassificationTrainArguments`` (``max_seq_length``).
+        label_list: the corpus's labels as strings (``corpus.get_labels()``); their position is the label id.
+
+    Returns:
+        One ``ClassificationFeatures`` per example: ``input_ids``, ``attention_mask``, ``token_type_ids``
+        (each a list of ``max_seq_length`` ints, padded) and ``label`` (an int).
+    """
+    from ratsnlp.nlpbook.classification.corpus import ClassificationFeatures
+
+    label_map = {label: i for i, label in enumerate(label_list)}
+    labels = [label_map[example.label] for example in examples]
+    texts = [example.text_a for example in examples]
+    pairs = [example.text_b for example in examples]
+    if all(p is None for p in pairs):
+        pairs = None
+    elif any(p is None for p in pairs):
+        raise ValueError("Some examples have a second sentence (text_b) and some don't: give all or none.")
+
+    logger.info("tokenize sentences, it could take a lot of time...")
+    start = time.time()
+    batch_encoding = tokenizer(texts, pairs, max_length=args.max_seq_length, padding="max_length", truncation=True)
+    logger.info("tokenize sentences [took %.3f s]", time.time() - start)
+
+    fields = ("input_ids", "attention_mask", "token_type_ids")  # what ClassificationFeatures holds
+    features = [
+        ClassificationFeatures(**{k: batch_encoding[k][i] for k in fields if k in batch_encoding}, label=labels[i])
+        for i in range(len(examples))
+    ]
+    for example, feature in zip(examples[:5], features):
+        logger.info("*** Example ***")
+        pair = example.text_a if example.text_b is None else f"{example.text_a} + {example.text_b}"
+        logger.info("sentence: %s", pair)
+        logger.info("tokens: %s", " ".join(tokenizer.convert_ids_to_tokens(feature.input_ids)))
+        logger.info("label: %s", example.label)
+    return features
+
+
+def is_enabled() -> bool:
+    """Whether :func:`enable` has run (and :func:`disable` has not undone it)."""
+    return bool(_STATE)
+
+
+def enable() -> dict[str, str]:
+    """Import ``ratsnlp.nlpbook.classification`` on current transformers, torch and Lightning (see the module doc).
+
+    Call it before importing from ratsnlp; calling it again does nothing.
+
+    Returns:
+        What was supplied, one line per item: ``{"transformers.optimization.AdamW": "...", "pytorch_lightning":
+        "...", "flask": "...", "ClassificationDataset": "..."}``.
+
+    Raises:
+        ImportError: ratsnlp is not installed (with the pip command).
+    """
+    if _STATE:
+        return dict(_STATE["report"])
+    if importlib.util.find_spec("ratsnlp") is None:
+        raise ImportError(
+            "ratsnlp is not installed. Install it without its old pins: pip install --no-deps ratsnlp==1.0.53"
+        )
+    import transformers.optimization as optimization
+
+    report: dict[str, str] = {}
+    adamw = None
+    if "AdamW" in optimization.__dict__:
+        report["transformers.optimization.AdamW"] = "present in this transformers, used as it is"
+    else:
+        adamw = AdamW
+        report["transformers.optimization.AdamW"] = (
+            "bertkit.book.ratsnlp_compat.AdamW (torch.optim.AdamW, eps=1e-6, weight_decay=0.0) during the import"
+        )
+    lightning, report["pytorch_lightning"] = _lightning_modules()
+    flask, report["flask"] = _flask_modules()
+
+    with _temporarily({**lightning, **flask}, optimization, adamw):
+        importlib.import_module(_TARGET)
+
+    from ratsnlp.nlpbook.classification import corpus
+
+    init = corpus.ClassificationDataset.__init__
+    _STATE.update(
+        report=report,
+        converter=corpus._convert_examples_to_classification_features,
+        defaults=init.__defaults__,
+    )
+    corpus._convert_examples_to_classification_features = convert_examples_to_features
+    init.__defaults__ = tuple(
+        convert_examples_to_features if d is _STATE["converter"] else d for d in init.__defaults__ or ()
+    )
+    report["ClassificationDataset"] = "tokenizes with bertkit.book.ratsnlp_compat.convert_examples_to_features"
+    return dict(report)
+
+
+def disable() -> None:
+    """Undo :func:`enable`: restore ratsnlp's converter and drop the imported ratsnlp modules from ``sys.modules``."""
+    if not _STATE:
+        return
+    corpus = sys.modules.get("ratsnlp.nlpbook.classification.corpus")
+    if corpus is not None:
+        corpus._convert_examples_to_classification_features = _STATE["converter"]
+        corpus.ClassificationDataset.__init__.__defaults__ = _STATE["defaults"]
+    for name in [n for n in sys.modules if n == "ratsnlp" or n.startswith("ratsnlp.")]:
+        del sys.modules[name]
+    _STATE.clear()
+
+
+__all__ = [
+    "AdamW",
+    "FlaskUnavailableError",
+    "LightningUnavailableError",
+    "convert_examples_to_features",
+    "disable",
+    "enable",
+    "is_enabled",
+]
