@@ -14,8 +14,8 @@ import torch
 from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
 from transformers.utils import ModelOutput
 
-_NO_LIMIT = 10**6  # tokenizers without a limit report model_max_length as a huge sentinel (1e30)
-_POSITION_OFFSET = {"roberta": 2, "xlm-roberta": 2, "camembert": 2}  # these count padding_idx+1 positions
+from .long_texts import max_input_length, position_limit, tokenize_long
+
 
 
 class TokenizerMismatchError(ValueError):
@@ -54,17 +54,6 @@ def as_texts(texts: str | Iterable[str], name: str = "texts") -> list[str]:
                 "Drop it, or replace it with real text."
             )
     return texts
-
-
-def max_input_length(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel | None = None) -> int:
-    """How many tokens (special tokens included) the pair can read: the smaller of both limits."""
-    limits = []
-    if tokenizer.model_max_length and tokenizer.model_max_length < _NO_LIMIT:
-        limits.append(int(tokenizer.model_max_length))
-    if model is not None and getattr(model.config, "max_position_embeddings", None):
-        offset = _POSITION_OFFSET.get(model.config.model_type, 0)
-        limits.append(int(model.config.max_position_embeddings) - offset)
-    return min(limits) if limits else 512
 
 
 def _source(name: str) -> str:
@@ -107,6 +96,8 @@ def encode(
     max_length: int | None = None,
     truncation: bool = False,
     padding: bool | str = True,
+    long_texts: str | None = None,
+    stride: int = 0,
 ) -> BatchEncoding:
     """Tokenize texts (or sentence pairs) into padded PyTorch tensors, refusing what the model can't read.
 
@@ -115,13 +106,20 @@ def encode(
         texts: one text or a list of n texts.
         pairs: optional second sentences, one per text (``token_type_ids`` become 1 for them).
         model: when given, checked against the tokenizer and used for the length limit.
-        max_length: longest allowed input in tokens, special tokens included; default: the model's limit.
-        truncation: cut longer texts to ``max_length`` (with one warning giving the count) instead of raising.
+        max_length: longest allowed input in tokens, special tokens included; default
+            :func:`bertkit.max_input_length` (the checkpoint's sentence-transformers length when it has one),
+            at most :func:`bertkit.position_limit`.
+        truncation: the same as ``long_texts="truncate"`` (kept for existing code).
         padding: ``True`` pads to the longest text, ``"max_length"`` to ``max_length``.
+        long_texts: what to do with a longer text, see :mod:`bertkit.long_texts`: ``"error"`` (the default),
+            ``"truncate"`` (cut, with one warning giving the count) or ``"chunk"`` (overlapping windows).
+        stride: with ``"chunk"``, the tokens two consecutive windows share.
 
     Returns:
         ``BatchEncoding`` with ``input_ids``, ``token_type_ids`` (if the model uses them) and
-        ``attention_mask``, each of shape (n, seq).
+        ``attention_mask``, each of shape (n, seq). With ``"chunk"`` there is one row per window (n_windows
+        rows) and ``overflow_to_sample_mapping`` (n_windows,) gives each row's text; pop it before
+        ``model(**encoding)``, or use :func:`run`, which does.
 
     Raises:
         ValueError: a text longer than ``max_length`` while ``truncation`` is False, or ``max_length``
@@ -134,24 +132,37 @@ def encode(
             raise ValueError(f"Got {len(texts)} texts but {len(pairs)} pairs: give one pair per text.")
     if model is not None:
         check_pair(tokenizer, model)
-    limit = max_input_length(tokenizer, model)
-    if max_length is None:
-        max_length = limit
-    elif not 2 < max_length <= limit:
-        raise ValueError(f"max_length={max_length} is outside 3..{limit}, the range this model can read.")
+    max_length = checked_max_length(tokenizer, model, max_length)
+    if long_texts is None:
+        long_texts = "truncate" if truncation else "error"
+    # One tokenizer call, whatever the policy (bertkit.long_texts decides for encode, run and extract alike).
+    enc, doc, windows = tokenize_long(
+        tokenizer, texts, pairs, max_length=max_length, long_texts=long_texts, stride=stride
+    )
+    n_long = sum(w > 1 for w in windows)
+    if n_long and long_texts == "truncate":
+        warnings.warn(f"Truncated {n_long} of {len(texts)} text(s) to {max_length} tokens.", stacklevel=2)
+    pad_to = max_length if padding == "max_length" else None
+    encoding = tokenizer.pad(enc, padding=padding, max_length=pad_to, return_tensors="pt")
+    if long_texts == "chunk":
+        encoding["overflow_to_sample_mapping"] = torch.tensor(doc)
+    return encoding
 
-    lengths = [len(ids) for ids in tokenizer(texts, pairs, add_special_tokens=True)["input_ids"]]
-    too_long = [i for i, n in enumerate(lengths) if n > max_length]
-    if too_long and not truncation:
-        first = too_long[0]
-        raise ValueError(
-            f"{len(too_long)} text(s) are longer than {max_length} tokens (texts[{first}] has {lengths[first]}). "
-            "Pass truncation=True to cut them, or split long texts into passages first."
-        )
-    if too_long:
-        warnings.warn(f"Truncated {len(too_long)} of {len(texts)} text(s) to {max_length} tokens.", stacklevel=2)
-    # Nothing is longer than max_length unless truncation was asked for, so truncation=True cuts only then.
-    return tokenizer(texts, pairs, padding=padding, truncation=True, max_length=max_length, return_tensors="pt")
+
+def checked_max_length(
+    tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel | None, max_length: int | None
+) -> int:
+    """``max_length`` checked against what the model can read; None gives :func:`bertkit.max_input_length`.
+
+    Raises:
+        ValueError: not an integer, or outside 3..:func:`bertkit.position_limit`.
+    """
+    if max_length is None:
+        return max_input_length(tokenizer, model)
+    limit = position_limit(tokenizer, model)
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or not 2 < max_length <= limit:
+        raise ValueError(f"max_length={max_length!r} is outside 3..{limit}, the range this model can read.")
+    return max_length
 
 
 def run(
@@ -173,8 +184,9 @@ def run(
         (batch, seq, hidden), the embedding layer first.
     """
     encoding = encode(tokenizer, texts, pairs, model=model, **encode_kwargs)
+    inputs = {k: v for k, v in encoding.items() if k != "overflow_to_sample_mapping"}  # long_texts="chunk"
     # no_grad rather than inference_mode: readers feed these tensors into other modules (the pooler, a
     # probe), which inference tensors refuse.
     with torch.no_grad():
-        outputs = model(**encoding.to(model.device), output_hidden_states=True)
+        outputs = model(**{k: v.to(model.device) for k, v in inputs.items()}, output_hidden_states=True)
     return encoding, outputs

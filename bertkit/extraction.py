@@ -42,9 +42,10 @@ from torch import Tensor, nn
 from tqdm import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from .encoding import as_texts, check_pair, max_input_length
+from .encoding import as_texts, check_pair, checked_max_length
 from .layers import LayerSpec, layer_indices
 from .loading import load, resolve_checkpoint
+from .long_texts import check_policy, pool_chunks, tokenize_long
 from .npy_stream import write_npy
 from .onednn import packed_linears
 from .pooling import POOLING_MODES, pool
@@ -74,6 +75,8 @@ def extract(
     out: str | os.PathLike | None = None,
     progress: bool = True,
     strict: bool = False,
+    long_texts: str = "truncate",
+    stride: int = 0,
     model: PreTrainedModel | None = None,
     tokenizer: PreTrainedTokenizerBase | None = None,
 ) -> np.ndarray | list[np.ndarray]:
@@ -96,8 +99,12 @@ def extract(
             in its own dtype; only the pooled vectors are converted.
         out: path of a ``.npy`` file to write instead of keeping the result in memory (needs ``pooling``).
         progress: show a tqdm progress bar (on stderr).
-        strict: raise on a text longer than ``max_length`` instead of truncating it. Without it the long texts
-            are cut to ``max_length`` and one warning at the end gives how many were.
+        strict: the same as ``long_texts="error"`` (kept for existing code).
+        long_texts: what to do with a text longer than ``max_length``, see :mod:`bertkit.long_texts`:
+            ``"truncate"`` (the default: cut, and one warning at the end gives how many were), ``"error"``, or
+            ``"chunk"``: read it whole in windows of ``max_length`` tokens that overlap by ``stride``, pool
+            each window, and average the window vectors weighted by their real tokens (``"max"``: the maximum).
+        stride: with ``"chunk"``, the tokens two consecutive windows share.
         model, tokenizer: an already loaded pair, instead of ``checkpoint`` (both or neither).
 
     Returns:
@@ -143,17 +150,18 @@ def extract(
 
     tokenizer, model = _resolve_model(checkpoint, model, tokenizer)
     check_pair(tokenizer, model)
-    limit = max_input_length(tokenizer, model)
-    if max_length is None:
-        max_length = limit
-    elif isinstance(max_length, bool) or not isinstance(max_length, int) or not 2 < max_length <= limit:
-        raise ValueError(f"max_length={max_length!r} is outside 3..{limit}, the range this model can read.")
+    max_length = checked_max_length(tokenizer, model, max_length)  # the same rule as encode
+    if strict:
+        long_texts = "error"
+    check_policy(long_texts, stride, max_length, tokenizer.num_special_tokens_to_add())
+    if long_texts == "chunk" and pooling is None:
+        raise ValueError("long_texts='chunk' pools each window and then the windows: it needs a pooling mode.")
     encoder = getattr(model, "base_model", model)
     n_states = encoder.config.num_hidden_layers + 1
     wanted = layer_indices(n_states, layers)
 
     total = len(texts) if isinstance(texts, Sized) else None
-    runner = _Runner(encoder, tokenizer, wanted, pooling, np_dtype, max_length, strict)
+    runner = _Runner(encoder, tokenizer, wanted, pooling, np_dtype, max_length, long_texts, stride)
     bar = tqdm(total=total, unit="text", desc="extract", disable=not progress, dynamic_ncols=True)
     was_training = model.training
     model.eval()
@@ -172,8 +180,8 @@ def extract(
     if runner.truncated:
         warnings.warn(
             f"Truncated {runner.truncated} of {runner.seen} text(s) to max_length={max_length} tokens (the first "
-            f"is texts[{runner.first_truncated}]). Pass strict=True to get an error instead, or split long texts "
-            "into passages first.",
+            f"is texts[{runner.first_truncated}]). Pass long_texts='chunk' to read them whole in overlapping "
+            "windows, or long_texts='error' to get an error instead.",
             stacklevel=2,
         )
     return result
@@ -232,9 +240,9 @@ _HOOKS_MATCH: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 class _Runner:
     """Runs windows of texts through the encoder and pools them; holds what one extract() call needs."""
 
-    def __init__(self, encoder, tokenizer, wanted, pooling, dtype, max_length, strict):
+    def __init__(self, encoder, tokenizer, wanted, pooling, dtype, max_length, long_texts, stride):
         self.encoder, self.tokenizer, self.wanted, self.pooling = encoder, tokenizer, wanted, pooling
-        self.dtype, self.max_length, self.strict = dtype, max_length, strict
+        self.dtype, self.max_length, self.long_texts, self.stride = dtype, max_length, long_texts, stride
         self.torch_dtype = torch.from_numpy(np.empty(0, dtype)).dtype
         self.device = next(encoder.parameters()).device
         self.needed = sorted(set(wanted))
@@ -246,27 +254,19 @@ class _Runner:
         self.use_hooks = self.blocks is not None and _HOOKS_MATCH[encoder]
 
     # -- tokenizing ---------------------------------------------------------------------------------------
-    def _tokenize(self, texts: list[str], start: int) -> dict[str, list[list[int]]]:
-        """Token ids of a window, long texts cut to max_length (or an error with strict=True)."""
-        # One token more than allowed marks exactly the texts that are too long, without tokenizing them whole.
-        enc = dict(self.tokenizer(texts, truncation=True, max_length=self.max_length + 1))
-        enc.pop("attention_mask", None)
-        too_long = [i for i, ids in enumerate(enc["input_ids"]) if len(ids) > self.max_length]
-        if too_long and self.strict:
-            raise ValueError(
-                f"texts[{start + too_long[0]}] is longer than max_length={self.max_length} tokens "
-                f"({len(too_long)} text(s) of texts[{start}:{start + len(texts)}] are). Split long texts into "
-                "passages, or drop strict=True to truncate them with a warning."
-            )
-        if too_long:
+    def _tokenize(self, texts: list[str], start: int) -> tuple[dict[str, list[list[int]]], list[int]]:
+        """Token ids of a window of texts under the long-text policy, and the text of each row."""
+        enc, doc, windows = tokenize_long(
+            self.tokenizer, texts, max_length=self.max_length, long_texts=self.long_texts, stride=self.stride,
+            start=start,
+        )
+        enc.pop("attention_mask", None)  # tokenizer.pad rebuilds it per batch
+        too_long = [i for i, w in enumerate(windows) if w > 1]
+        if too_long and self.long_texts == "truncate":
             if self.first_truncated is None:
                 self.first_truncated = start + too_long[0]
             self.truncated += len(too_long)
-            cut = self.tokenizer([texts[i] for i in too_long], truncation=True, max_length=self.max_length)
-            for key, values in enc.items():
-                for i, row in zip(too_long, cut[key]):
-                    values[i] = row
-        return enc
+        return enc, doc
 
     # -- the forward pass ---------------------------------------------------------------------------------
     def _states(self, batch: dict[str, Tensor], needed: list[int]) -> dict[int, Tensor]:
@@ -328,15 +328,18 @@ class _Runner:
     # -- one window -----------------------------------------------------------------------------------------
     def window(self, texts: list[str], start: int, batch_size: int, bar) -> np.ndarray | list[np.ndarray]:
         """Vectors for one window of texts, in input order."""
-        enc = self._tokenize(texts, start)
+        enc, doc = self._tokenize(texts, start)
         self.seen += len(texts)
-        lengths = np.fromiter((len(ids) for ids in enc["input_ids"]), dtype=np.int64, count=len(texts))
+        n_rows = len(doc)  # one row per text, or per window with long_texts="chunk"
+        chunked = n_rows != len(texts)
+        lengths = np.fromiter((len(ids) for ids in enc["input_ids"]), dtype=np.int64, count=n_rows)
         order = np.argsort(-lengths, kind="stable")  # longest first: the biggest batch is met (and fails) first
         hidden = self.encoder.config.hidden_size
-        pooled = None if self.pooling is None else np.empty((len(texts), len(self.wanted), hidden), self.dtype)
+        row_dtype = np.float32 if chunked else self.dtype  # windows are combined in float32, converted after
+        pooled = None if self.pooling is None else np.empty((n_rows, len(self.wanted), hidden), row_dtype)
         tokens: list[np.ndarray | None] = [None] * len(texts)
         with torch.inference_mode():
-            for b in range(0, len(texts), batch_size):
+            for b in range(0, n_rows, batch_size):
                 rows = order[b : b + batch_size]
                 batch = self.tokenizer.pad({k: [v[i] for i in rows] for k, v in enc.items()}, return_tensors="pt")
                 batch = {k: v.to(self.device) for k, v in batch.items()}
@@ -344,11 +347,17 @@ class _Runner:
                 mask = batch["attention_mask"]
                 if pooled is not None:
                     vectors = torch.stack([pool(states[i], mask, self.pooling) for i in self.wanted], dim=1)
-                    pooled[rows] = vectors.to(self.torch_dtype).cpu().numpy()
+                    pooled[rows] = vectors.to(torch.float32 if chunked else self.torch_dtype).cpu().numpy()
                 else:
                     stacked = torch.stack([states[i] for i in self.wanted], dim=2)  # (batch, seq, k, hidden)
                     keep = mask.bool()
                     for r, row in enumerate(rows):
                         tokens[row] = stacked[r, keep[r]].to(self.torch_dtype).cpu().numpy()
-                bar.update(len(rows))
+                if not chunked:
+                    bar.update(len(rows))
+        if chunked:
+            bar.update(len(texts))
+        if chunked and pooled is not None:  # windows -> texts, weighted by each window's real tokens
+            combined = pool_chunks(torch.from_numpy(pooled), torch.from_numpy(lengths), doc, len(texts), self.pooling)
+            pooled = combined.numpy().astype(self.dtype, copy=False)
         return pooled if pooled is not None else tokens

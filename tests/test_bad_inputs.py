@@ -28,7 +28,7 @@ ERRORS = [
     ("encode non-string", lambda t, m, b, p: bertkit.encode(t, [b"bytes"], model=m), TypeError, "not str"),
     ("encode empty string", lambda t, m, b, p: bertkit.encode(t, "", model=m), ValueError, "empty"),
     ("encode whitespace", lambda t, m, b, p: bertkit.encode(t, " \t\n", model=m), ValueError, "whitespace"),
-    ("encode too long", lambda t, m, b, p: bertkit.encode(t, LONG, model=m), ValueError, "truncation=True"),
+    ("encode too long", lambda t, m, b, p: bertkit.encode(t, LONG, model=m), ValueError, "long_texts='truncate'"),
     ("run foreign tokenizer", lambda t, m, b, p: bertkit.run(m, _foreign_tokenizer(p), "hello"),
      bertkit.TokenizerMismatchError, "bertkit.load"),
     ("load missing offline", lambda t, m, b, p: bertkit.load("nobody/missing-bert"),
