@@ -9,9 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import socket
 from pathlib import Path
-from urllib.parse import urlparse
 
 from transformers import (
     AutoModel,
@@ -101,18 +99,35 @@ def resolve_checkpoint(checkpoint: str | os.PathLike | None = None) -> str:
     return str(verify_bundled())
 
 
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    """Whether the model hub answers a TCP connection (False when offline mode is forced)."""
-    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on"):
-        return False
-    from huggingface_hub import constants
+def _network_errors() -> tuple[type[BaseException], ...]:
+    """What huggingface_hub (and the HTTP client under it) raise when the hub can't be reached."""
+    from huggingface_hub.errors import LocalEntryNotFoundError, OfflineModeIsEnabled
 
-    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
-    try:
-        with socket.create_connection((host, 443), timeout=timeout):
+    errors: list[type[BaseException]] = [LocalEntryNotFoundError, OfflineModeIsEnabled, ConnectionError, TimeoutError]
+    for module, names in (("requests.exceptions", ("ConnectionError", "Timeout")), ("httpx", ("TransportError",))):
+        try:
+            imported = __import__(module, fromlist=list(names))
+        except ImportError:
+            continue
+        errors += [getattr(imported, name) for name in names]
+    return tuple(errors)
+
+
+def _hub_unreachable(error: BaseException) -> bool:
+    """Whether ``error`` (or an error it was raised from) says the hub could not be reached or offline mode is on.
+
+    huggingface_hub goes through ``HTTPS_PROXY`` and friends itself, so its own errors are the ones to read; a
+    missing repository (``RepositoryNotFoundError``) is not one of them and is raised as it is.
+    """
+    unreachable = _network_errors()
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, unreachable):
             return True
-    except OSError:
-        return False
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _unavailable(checkpoint: str) -> CheckpointUnavailableError:
@@ -132,12 +147,16 @@ def _from_pretrained(auto_cls, checkpoint: str, **kwargs):
                 "model.save_pretrained(dir) and tokenizer.save_pretrained(dir), or pass a hub id."
             )
         return auto_cls.from_pretrained(checkpoint, **kwargs)
-    try:
+    try:  # the cache first: a cached checkpoint loads without any network call
         return auto_cls.from_pretrained(checkpoint, local_files_only=True, **kwargs)
     except OSError:
-        if not _hub_reachable():
-            raise _unavailable(checkpoint) from None
-    return auto_cls.from_pretrained(checkpoint, **kwargs)
+        pass
+    try:
+        return auto_cls.from_pretrained(checkpoint, **kwargs)
+    except OSError as err:
+        if _hub_unreachable(err):
+            raise _unavailable(checkpoint) from err
+        raise
 
 
 def load_tokenizer(checkpoint: str | os.PathLike | None = None) -> PreTrainedTokenizerBase:

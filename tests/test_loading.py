@@ -1,12 +1,16 @@
 """bertkit.loading: the bundled checkpoint, heads, and clear errors when a checkpoint can't be had."""
 
+import socket
 import time
 
 import pytest
+import requests
 import torch
+from huggingface_hub.errors import LocalEntryNotFoundError, OfflineModeIsEnabled
 from transformers import BertForMaskedLM, BertForSequenceClassification, BertModel
 
 import bertkit
+from bertkit import loading
 from bertkit.loading import BUNDLED_SHA256, CheckpointUnavailableError, ChecksumError
 
 
@@ -82,3 +86,62 @@ def test_unreachable_hub_without_offline_flag_gives_the_same_error(monkeypatch):
 def test_a_local_directory_that_is_not_a_checkpoint_is_an_error(tmp_path):
     with pytest.raises(CheckpointUnavailableError, match="config.json"):
         bertkit.load(tmp_path)
+
+
+class _FakeAuto:
+    """An Auto class whose cache lookup misses and whose hub call does what ``online`` says."""
+
+    def __init__(self, online):
+        self.online = online
+
+    def from_pretrained(self, checkpoint, local_files_only=False, **kwargs):
+        if local_files_only:
+            raise OSError(f"{checkpoint} is not in the cache")
+        return self.online()
+
+
+def test_a_hub_reachable_through_a_proxy_is_used_even_when_direct_connections_fail(monkeypatch):
+    """The old raw TCP probe ignored HTTPS_PROXY: with direct connections blocked it called the hub unreachable."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+
+    def blocked(*args, **kwargs):
+        raise ConnectionRefusedError("direct connections are blocked here; only the proxy gets out")
+
+    monkeypatch.setattr(socket, "create_connection", blocked)
+    loaded = object()
+    assert loading._from_pretrained(_FakeAuto(lambda: loaded), "some-org/some-bert") is loaded
+
+
+def _raise_chained(error: BaseException):
+    def online():
+        try:
+            raise error
+        except BaseException as inner:  # as transformers does: an OSError raised from the hub's error
+            raise OSError("We couldn't connect to the hub") from inner
+
+    return online
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        LocalEntryNotFoundError("not in the cache and outgoing traffic is disabled"),
+        OfflineModeIsEnabled("offline"),
+        requests.exceptions.ConnectionError("proxy refused"),
+        requests.exceptions.ReadTimeout("timed out"),
+        ConnectionResetError("reset"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_hub_errors_that_mean_unreachable_become_checkpoint_unavailable(error):
+    with pytest.raises(CheckpointUnavailableError, match="can't be reached") as info:
+        loading._from_pretrained(_FakeAuto(_raise_chained(error)), "some-org/some-bert")
+    assert info.value.__cause__ is not None, "the hub's own error stays attached"
+
+
+def test_a_missing_repository_is_not_reported_as_unreachable():
+    error = OSError("some-org/typo is not a valid model identifier")
+    with pytest.raises(OSError) as info:
+        loading._from_pretrained(_FakeAuto(_raise_chained(error)), "some-org/typo")
+    assert not isinstance(info.value, CheckpointUnavailableError)
