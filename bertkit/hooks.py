@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import torch
 from torch import Tensor, nn
+from transformers.utils import ModelOutput
 
 
 def find_module(model: nn.Module, name: str) -> nn.Module:
@@ -41,50 +42,130 @@ def find_module(model: nn.Module, name: str) -> nn.Module:
     return module
 
 
-class Captured(dict):
-    """What :func:`capture` recorded: module name -> list of outputs, one tensor per forward pass."""
+def _first_tensor(value: object) -> Tensor:
+    """The tensor a module call stands for: itself, a tuple's or list's first item, a ``ModelOutput``'s first
+    field (``last_hidden_state`` for an encoder), or a dict's first value."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, ModelOutput):
+        value = value.to_tuple()[0] if len(value) else None
+    elif isinstance(value, (tuple, list)):
+        value = value[0] if value else None
+    elif isinstance(value, dict):
+        value = next(iter(value.values()), None)
+    if not isinstance(value, Tensor):
+        raise TypeError(
+            f"capture records tensors, but this module gave {type(value).__name__}: name a submodule whose "
+            "output (or input) is a tensor, e.g. 'encoder.layer.-1.output.LayerNorm'."
+        )
+    return value
 
-    def cat(self, name: str, dim: int = 0) -> Tensor:
+
+class Captured(dict):
+    """What :func:`capture` recorded: module name -> list of tensors, one per forward pass."""
+
+    def cat(self, name: str, dim: int = 0, *, pad_value: float | None = None) -> Tensor:
         """All batches of one module joined along ``dim`` (the batch axis by default).
 
+        Args:
+            name: a name given to :func:`capture`. dim: the axis to join along.
+            pad_value: batches padded to different lengths (e.g. ``seq``) can't be joined as they are. None
+                (the default) refuses them with a clear error; a number right-pads every batch to the longest
+                along each other axis with it (``0.0``; mark padded positions yourself, e.g. from the
+                attention masks).
+
         Returns:
-            e.g. (n_texts, seq, hidden) for a LayerNorm output when every batch has the same ``seq``.
+            e.g. (n_texts, seq, hidden) for a LayerNorm output; ``seq`` is the longest batch's with ``pad_value``.
+
+        Raises:
+            ValueError: nothing captured, or batches of different shapes without ``pad_value``.
         """
-        if not self[name]:
+        if name not in self:
+            raise KeyError(f"{name!r} was not captured; captured: {list(self)}.")
+        batches = self[name]
+        if not batches:
             raise ValueError(f"Nothing was captured for {name!r}: run the model inside the with-block.")
-        return torch.cat(self[name], dim=dim)
+        ndim = batches[0].dim()
+        if any(b.dim() != ndim for b in batches):
+            raise ValueError(f"The batches of {name!r} have different numbers of dimensions: {[b.dim() for b in batches]}.")
+        axis = dim % ndim
+        other = [a for a in range(ndim) if a != axis]
+        shapes = [tuple(b.shape) for b in batches]
+        if all(all(s[a] == shapes[0][a] for a in other) for s in shapes):
+            return torch.cat(batches, dim=axis)
+        if pad_value is None:
+            raise ValueError(
+                f"The batches of {name!r} have shapes {shapes}, which differ outside dim={dim} (texts padded to "
+                "different lengths), so they can't be joined as they are. Pass pad_value=0.0 to right-pad them "
+                "to the longest, pool each batch before joining, or encode with padding='max_length'."
+            )
+        size = [max(s[a] for s in shapes) for a in range(ndim)]
+        padded = []
+        for b in batches:
+            pad: list[int] = []  # torch's F.pad order: last axis first, (left, right) each
+            for a in reversed(range(ndim)):
+                pad += [0, 0 if a == axis else size[a] - b.shape[a]]
+            padded.append(torch.nn.functional.pad(b, pad, value=pad_value))
+        return torch.cat(padded, dim=axis)
 
 
 @contextmanager
-def capture(model: nn.Module, *module_names: str) -> Iterator[Captured]:
-    """Record the output of each named submodule for every forward pass inside the ``with`` block.
+def capture(
+    model: nn.Module, *module_names: str, inputs: bool = False, device: str | torch.device | None = None
+) -> Iterator[Captured]:
+    """Record the output (or input) of each named submodule for every forward pass inside the ``with`` block.
 
     Args:
         model: any ``nn.Module`` (a ``BertModel`` or a task model such as ``BertForSequenceClassification``,
             whose encoder paths start with ``bert.``).
         *module_names: dotted paths, e.g. ``"encoder.layer.-1.output.LayerNorm"``.
+        inputs: record what each module receives (its first positional argument, or ``hidden_states``
+            passed by keyword) instead of what it returns. The input of ``encoder.layer.{i}`` is
+            ``hidden_states[i]``.
+        device: where to keep the records, e.g. ``"cpu"`` so that a long run does not fill the GPU;
+            None keeps them where they were computed.
 
     Yields:
-        :class:`Captured`: ``captured[name][i]`` is the (detached) output of the i-th forward pass; a module
-        returning a tuple contributes its first element. For ``encoder.layer.{i}.output.LayerNorm`` each
-        entry is (batch, seq, hidden) and equals ``hidden_states[i + 1]``.
+        :class:`Captured`: ``captured[name][i]`` is the (detached) tensor of the i-th forward pass. A module
+        returning a tuple or list contributes its first item, a ``ModelOutput`` its first field (so
+        ``capture(task_model, "bert")`` records ``last_hidden_state``). For
+        ``encoder.layer.{i}.output.LayerNorm`` each entry is (batch, seq, hidden) and equals
+        ``hidden_states[i + 1]``.
 
     Raises:
         ValueError: no module name given. KeyError: unknown name (see :func:`find_module`).
+        TypeError: at the forward pass, a module whose output (or input) holds no tensor.
     """
     if not module_names:
         raise ValueError("Name at least one submodule, e.g. capture(model, 'encoder.layer.-1.output.LayerNorm').")
     modules = {name: find_module(model, name) for name in module_names}  # fail before registering anything
     captured = Captured({name: [] for name in module_names})
 
-    def recorder(name: str):
+    def keep(name: str, value: object) -> None:
+        tensor = _first_tensor(value).detach()
+        captured[name].append(tensor if device is None else tensor.to(device))
+
+    def output_recorder(name: str):
         def hook(_module: nn.Module, _inputs, output) -> None:
-            first = output[0] if isinstance(output, (tuple, list)) else output
-            captured[name].append(first.detach())
+            keep(name, output)
 
         return hook
 
-    handles = [module.register_forward_hook(recorder(name)) for name, module in modules.items()]
+    def input_recorder(name: str):
+        def hook(_module: nn.Module, args, kwargs) -> None:
+            if args:
+                keep(name, args[0])
+            else:
+                keep(name, kwargs.get("hidden_states", kwargs.get("hidden_state", next(iter(kwargs.values()), None))))
+
+        return hook
+
+    if inputs:
+        handles = [
+            module.register_forward_pre_hook(input_recorder(name), with_kwargs=True) for name, module in modules.items()
+        ]
+    else:
+        handles = [module.register_forward_hook(output_recorder(name)) for name, module in modules.items()]
     try:
         yield captured
     finally:

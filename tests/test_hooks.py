@@ -73,3 +73,45 @@ def test_capture_needs_a_name(model):
     with pytest.raises(ValueError, match="at least one"):
         with bertkit.capture(model):
             pass
+
+
+def test_a_module_returning_a_model_output_records_its_first_field():
+    """capture(task_model, "bert") used to fail with "'BaseModelOutputWithPooling' has no attribute 'detach'"."""
+    tokenizer, clf = bertkit.load(head="sequence-classification", num_labels=2)
+    prefix = clf.base_model_prefix
+    with bertkit.capture(clf, prefix) as captured:
+        enc, out = bertkit.run(clf, tokenizer, ["good film", "a bad, bad film"])
+    torch.testing.assert_close(captured[prefix][0], out.hidden_states[-1], atol=0, rtol=0)
+
+
+def test_inputs_of_a_layer_are_the_hidden_states_before_it(tokenizer, model, no_hooks_left):
+    layers = [0, model.config.num_hidden_layers - 1]
+    names = [f"encoder.layer.{i}" for i in layers]
+    with bertkit.capture(model, *names, inputs=True) as captured:
+        _, out = bertkit.run(model, tokenizer, ["the input of layer i", "is hidden_states[i]"])
+    for i, name in zip(layers, names):
+        torch.testing.assert_close(captured[name][0], out.hidden_states[i], atol=0, rtol=0)
+
+
+def test_captures_can_be_kept_on_another_device(tokenizer, model):
+    # "meta" stands in for "cpu" on a GPU machine: a device other than the model's, checkable on any machine.
+    with bertkit.capture(model, "encoder.layer.-1.output.LayerNorm", device="meta") as captured:
+        bertkit.run(model, tokenizer, ["one", "two"])
+    kept = captured["encoder.layer.-1.output.LayerNorm"][0]
+    assert kept.device.type == "meta" and model.device.type != "meta"
+
+
+def test_cat_refuses_batches_of_different_lengths_clearly_or_pads_them(tokenizer, model):
+    name = "encoder.layer.-1.output.LayerNorm"
+    with bertkit.capture(model, name) as captured:
+        enc1, out1 = bertkit.run(model, tokenizer, ["short", "tiny"])
+        enc2, out2 = bertkit.run(model, tokenizer, ["a much longer sentence than the first batch had"])
+    seq1, seq2 = enc1["input_ids"].shape[1], enc2["input_ids"].shape[1]
+    assert seq1 < seq2
+    with pytest.raises(ValueError, match="pad_value"):
+        captured.cat(name)
+    joined = captured.cat(name, pad_value=0.0)
+    assert joined.shape == (3, seq2, model.config.hidden_size)
+    torch.testing.assert_close(joined[:2, :seq1], out1.last_hidden_state)
+    assert torch.count_nonzero(joined[:2, seq1:]) == 0
+    torch.testing.assert_close(joined[2:], out2.last_hidden_state)
