@@ -28,14 +28,24 @@ def stack_layers(hidden_states: Sequence[Tensor] | None) -> Tensor:
         Tensor (L+1, batch, seq, hidden); ``[0]`` is the embedding layer, ``[-1]`` equals ``last_hidden_state``.
 
     Raises:
-        ValueError: ``hidden_states`` is None (the model was called without ``output_hidden_states=True``).
+        ValueError: ``hidden_states`` is None (the model was called without ``output_hidden_states=True``),
+            empty, or of mixed shapes.
     """
     if hidden_states is None:
         raise ValueError(
             "hidden_states is None: call the model with output_hidden_states=True "
             "(or load it with bertkit.load(output_hidden_states=True))."
         )
-    return torch.stack(tuple(hidden_states), dim=0)
+    states = tuple(hidden_states)
+    if not states:
+        raise ValueError(
+            "hidden_states is empty: pass outputs.hidden_states of a model called with output_hidden_states=True "
+            "(a tuple of num_hidden_layers + 1 tensors)."
+        )
+    shapes = {tuple(t.shape) for t in states}
+    if len(shapes) > 1:
+        raise ValueError(f"The hidden states have different shapes {sorted(shapes)}: pass one model call's hidden_states.")
+    return torch.stack(states, dim=0)
 
 
 def layer_indices(n_states: int, layers: LayerSpec) -> list[int]:

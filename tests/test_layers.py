@@ -22,6 +22,13 @@ def test_missing_hidden_states_says_how_to_get_them():
         bertkit.stack_layers(None)
 
 
+@pytest.mark.parametrize("empty", [(), []], ids=["tuple", "list"])
+def test_empty_hidden_states_is_a_clear_error(empty):
+    """torch.stack(()) raises a bare RuntimeError ("stack expects a non-empty TensorList")."""
+    with pytest.raises(ValueError, match="hidden_states is empty"):
+        bertkit.stack_layers(empty)
+
+
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [(0, [0]), (-1, [-1]), (-2, [-2]), ([1, -1], [1, -1]), (slice(-4, None), [-4, -3, -2, -1]), ("all", None)],
