@@ -30,8 +30,9 @@ import torch
 from torch import Tensor
 from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
 
-from .encoding import as_texts, check_pair, max_input_length
+from .encoding import as_texts, check_pair, checked_max_length
 from .layers import LayerSpec, layer_indices, stack_layers
+from .long_texts import LONG_TEXTS, tokenize_long
 
 SUBTOKEN_POOLING = ("first", "last", "first_last", "mean")
 """How :func:`word_vectors` turns a word's pieces into one vector (flair's ``subtoken_pooling`` names)."""
@@ -41,9 +42,6 @@ LAYER_POOLING = ("mean", "sum", "concat")
 
 CUT_PIECES = ("error", "widen")
 """What :func:`word_vectors` does with a caller's span that cuts a piece: raise, or widen it to whole pieces."""
-
-LONG_TEXTS = ("error", "truncate")
-"""What :func:`word_vectors` does with a text longer than the model reads: raise, or drop the words past the end."""
 
 Span = tuple[int, int]
 
@@ -171,13 +169,36 @@ def _groups(
     return groups
 
 
-def _kept(full: list[tuple[Span, list[int]]], cut_offsets: list, cut_special: list, full_offsets: list) -> list[bool]:
-    """Which words keep all their pieces after truncation (the same pieces at the same positions)."""
-    n = len(cut_offsets)
-    return [
-        all(p < n and not cut_special[p] and tuple(cut_offsets[p]) == tuple(full_offsets[p]) for p in positions)
-        for _, positions in full
-    ]
+def _window_starts(tokenizer: PreTrainedTokenizerBase, rows: list[list[int]], stride: int,
+                   full_content: list[int]) -> list[tuple[list[int], int]]:
+    """For each window row of one text: (its content positions, the index of its first token in the full text).
+
+    The tokenizer's overflowing windows overlap by ``stride`` content tokens; checked against the full text's ids.
+    """
+    out, start = [], 0
+    for row in rows:
+        mask = tokenizer.get_special_tokens_mask(row, already_has_special_tokens=True)
+        content = [i for i, m in enumerate(mask) if not m]
+        if [row[i] for i in content] != full_content[start : start + len(content)]:  # pragma: no cover
+            raise RuntimeError("The tokenizer's windows do not line up with the full text; please report this.")
+        out.append((content, start))
+        start += len(content) - stride
+    return out
+
+
+def _best_window(c: int, windows: list[tuple[list[int], int]]) -> tuple[int, int]:
+    """(window, position in it) for content token c: the window where c has the most context on its shorter side.
+
+    BERT's run_squad.py picks a token's window the same way (``_check_is_max_context``: the smaller of its left
+    and right context, plus 0.01 x the window length to break ties).
+    """
+    best, score = None, -1.0
+    for w, (content, start) in enumerate(windows):
+        if start <= c < start + len(content):
+            here = min(c - start, start + len(content) - 1 - c) + 0.01 * len(content)
+            if here > score:
+                best, score = (w, content[c - start]), here
+    return best  # type: ignore[return-value]
 
 
 def _combine(stacked: Tensor, picked: list[int], layer_pooling: str) -> Tensor:
@@ -190,15 +211,15 @@ def _combine(stacked: Tensor, picked: list[int], layer_pooling: str) -> Tensor:
     return torch.cat(tuple(chosen), dim=-1)  # concat: (batch, seq, k * hidden)
 
 
-def _pool_pieces(tokens: Tensor, positions: list[int], subtoken_pooling: str) -> Tensor:
-    """(seq, dim) token vectors of one text -> (dim,) or (2 * dim,) for one word."""
+def _pool_pieces(pieces: Tensor, subtoken_pooling: str) -> Tensor:
+    """(n_pieces, dim) vectors of one word's pieces -> (dim,), or (2 * dim,) for ``"first_last"``."""
     if subtoken_pooling == "first":
-        return tokens[positions[0]]
+        return pieces[0]
     if subtoken_pooling == "last":
-        return tokens[positions[-1]]
+        return pieces[-1]
     if subtoken_pooling == "first_last":
-        return torch.cat((tokens[positions[0]], tokens[positions[-1]]))
-    return tokens[positions].mean(dim=0)
+        return torch.cat((pieces[0], pieces[-1]))
+    return pieces.mean(dim=0)
 
 
 def word_vectors(
@@ -212,6 +233,7 @@ def word_vectors(
     subtoken_pooling: str = "first",
     cut_pieces: str = "error",
     long_texts: str = "error",
+    stride: int = 0,
     max_length: int | None = None,
     batch_size: int = 32,
 ) -> list[WordVectors]:
@@ -229,10 +251,13 @@ def word_vectors(
         cut_pieces: one of :data:`CUT_PIECES`, for ``spans`` only. ``"error"``: a span that cuts a piece raises
             ``ValueError``; ``"widen"``: the span grows to the whole pieces it touches (the result's ``spans``
             and ``words`` show the widened span), e.g. a morpheme inside a piece such as ``먹었``.
-        long_texts: one of :data:`LONG_TEXTS`. ``"error"`` raises on a text longer than ``max_length``;
-            ``"truncate"`` reads the first ``max_length`` tokens and drops (with one warning) the words whose
-            pieces do not all fit.
-        max_length: longest input in tokens, special tokens included; default the model's limit.
+        long_texts: what to do with a text longer than ``max_length`` (:data:`bertkit.long_texts.LONG_TEXTS`):
+            ``"error"`` raises; ``"truncate"`` reads the first ``max_length`` tokens and drops (with one warning)
+            the words whose pieces do not all fit; ``"chunk"`` reads the text in windows of ``max_length`` tokens
+            that overlap by ``stride`` and takes each piece from the window where it has the most context on
+            its shorter side (as BERT's SQuAD code does), so every word gets a vector.
+        stride: overlap between windows, in tokens, with ``long_texts="chunk"``.
+        max_length: longest input in tokens, special tokens included; default :func:`bertkit.max_input_length`.
         batch_size: texts per forward pass. Results do not depend on it (padding is masked).
 
     Returns:
@@ -258,11 +283,7 @@ def word_vectors(
     checked_spans = _check_spans(texts, spans)
     check_pair(tokenizer, model)
     picked = layer_indices(model.config.num_hidden_layers + 1, layers)
-    limit = max_input_length(tokenizer, model)
-    if max_length is None:
-        max_length = limit
-    elif not 2 < max_length <= limit:
-        raise ValueError(f"max_length={max_length} is outside 3..{limit}, the range this model can read.")
+    max_length = checked_max_length(tokenizer, model, max_length)
 
     results: list[WordVectors] = []
     dropped = 0
@@ -271,34 +292,35 @@ def word_vectors(
         batch_spans = checked_spans[start : start + batch_size] if checked_spans else [None] * len(batch)
         full = tokenizer(batch, return_offsets_mapping=True, return_special_tokens_mask=True)
         groups = [_groups(full, i, text, s, cut_pieces) for i, (text, s) in enumerate(zip(batch, batch_spans))]
-        too_long = [i for i, ids in enumerate(full["input_ids"]) if len(ids) > max_length]
-        if too_long and long_texts == "error":
-            i = too_long[0]
-            raise ValueError(
-                f"texts[{start + i}] has {len(full['input_ids'][i])} tokens, more than max_length={max_length}. "
-                "Pass long_texts='truncate' to drop the words past the limit, or split the text into passages."
-            )
-        enc = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt",
-                        return_offsets_mapping=True, return_special_tokens_mask=True)
-        offsets = enc.pop("offset_mapping").tolist()
-        specials = enc.pop("special_tokens_mask").tolist()
+        # the policy (error / truncate / chunk) in one place, shared with encode, run and extract
+        rows, doc, _ = tokenize_long(tokenizer, batch, max_length=max_length, long_texts=long_texts, stride=stride,
+                                     start=start)
+        enc = tokenizer.pad(rows, padding=True, return_tensors="pt")
         with torch.no_grad():
             out = model(**enc.to(model.device), output_hidden_states=True)
-        tokens = _combine(stack_layers(out.hidden_states), picked, layer_pooling).float().cpu()  # (b, seq, dim)
+        tokens = _combine(stack_layers(out.hidden_states), picked, layer_pooling).float().cpu()  # (rows, seq, dim)
+        dim = tokens.shape[-1] * (2 if subtoken_pooling == "first_last" else 1)
         for i, text in enumerate(batch):
-            words = groups[i]
-            if i in too_long:
-                keep = _kept(words, offsets[i], specials[i], full["offset_mapping"][i])
-                dropped += keep.count(False)
-                words = [w for w, k in zip(words, keep) if k]
+            mask = full["special_tokens_mask"][i]
+            content_index = {p: c for c, p in enumerate(q for q, m in enumerate(mask) if not m)}
+            full_content = [full["input_ids"][i][p] for p in content_index]
+            text_rows = [r for r, d in enumerate(doc) if d == i]
+            windows = _window_starts(tokenizer, [rows["input_ids"][r] for r in text_rows], stride, full_content)
+            kept_words, vectors = [], []
+            for span, positions in groups[i]:
+                where = [_best_window(content_index[p], windows) for p in positions]
+                if any(w is None for w in where):  # truncated: a piece past the end
+                    dropped += 1
+                    continue
+                pieces = torch.stack([tokens[text_rows[w], pos] for w, pos in where])  # (n_pieces, dim)
+                vectors.append(_pool_pieces(pieces, subtoken_pooling))
+                kept_words.append((span, positions))
             row_tokens = full.tokens(i)
-            vectors = [_pool_pieces(tokens[i], positions, subtoken_pooling) for _, positions in words]
-            dim = tokens.shape[-1] * (2 if subtoken_pooling == "first_last" else 1)
             results.append(WordVectors(
                 text=text,
-                words=tuple(text[a:b] for (a, b), _ in words),
-                spans=tuple((a, b) for (a, b), _ in words),
-                pieces=tuple(tuple(row_tokens[p] for p in positions) for _, positions in words),
+                words=tuple(text[a:b] for (a, b), _ in kept_words),
+                spans=tuple((a, b) for (a, b), _ in kept_words),
+                pieces=tuple(tuple(row_tokens[p] for p in positions) for _, positions in kept_words),
                 vectors=torch.stack(vectors) if vectors else tokens.new_zeros((0, dim)),
             ))
     if dropped:

@@ -176,3 +176,37 @@ def test_widen_grows_a_cutting_span_to_whole_pieces(tokenizer, model):
     assert_close(widened.vectors, whole.vectors)
     with pytest.raises(ValueError, match="cut_pieces"):
         word_vectors(TEXT, tokenizer, model, spans=[[(start, start + 1)]], cut_pieces="snap")
+
+
+def test_chunk_reads_a_long_text_in_windows(tokenizer, model):
+    """Each piece comes from the window where it has the most context on its shorter side (BERT's SQuAD rule),
+    computed here by running every window alone."""
+    max_length, stride = 12, 4
+    windows = tokenizer(TEXT, truncation=True, max_length=max_length, stride=stride, return_overflowing_tokens=True)
+    assert len(windows["input_ids"]) > 2
+    per_window = []  # (first content index, content vectors (n, hidden)) per window
+    first = 0
+    for ids in windows["input_ids"]:
+        with torch.no_grad():
+            out = model(input_ids=torch.tensor([ids]))
+        per_window.append((first, out.last_hidden_state[0, 1:-1]))  # [CLS] ... [SEP]
+        first += len(ids) - 2 - stride
+    hand = _hand_words(tokenizer, TEXT)
+    expected = []
+    for _, positions in hand:
+        vectors = []
+        for p in positions:
+            c = p - 1
+            score, vector = max(
+                (min(c - s, s + len(v) - 1 - c) + 0.01 * len(v), v[c - s]) for s, v in per_window if s <= c < s + len(v)
+            )
+            vectors.append(vector)
+        expected.append(torch.stack(vectors).mean(0))
+    got = word_vectors(TEXT, tokenizer, model, subtoken_pooling="mean", long_texts="chunk", stride=stride,
+                       max_length=max_length)[0]
+    assert len(got) == len(hand)
+    assert_close(got.vectors, torch.stack(expected), rtol=1e-5, atol=1e-5)
+    whole = word_vectors(TEXT, tokenizer, model, long_texts="chunk", stride=stride)[0]  # fits: one window
+    assert_close(whole.vectors, word_vectors(TEXT, tokenizer, model)[0].vectors)
+    with pytest.raises(ValueError, match="stride"):
+        word_vectors(TEXT, tokenizer, model, long_texts="chunk", stride=10, max_length=12)
