@@ -50,6 +50,7 @@ LABEL_LINE = re.compile(r"^\((?:ko|en)-[A-Za-z0-9_-]+\)=[ \t]*\n?", re.MULTILINE
 LABEL_AT = re.compile(r"^\(((?:ko|en)-[A-Za-z0-9_-]+)\)=[ \t]*\n(?:\s*\n)*(#+)?[ \t]*(.*)$", re.MULTILINE)
 GLUE = re.compile(r"\{glue(?::[a-z]*)?\}`([^`]+)`")
 REF = re.compile(r"\{(?:ref|numref)\}`([^`<]*?)\s*(?:<([^`>]+)>)?`")
+LABEL_LINK = re.compile(r"\]\(#?((?:ko|en)-[A-Za-z0-9_-]+)\)")
 MATH_ROLE = re.compile(r"\{math\}`([^`]+)`")
 OTHER_ROLE = re.compile(r"\{[a-z][a-z:-]*\}`([^`<]*?)\s*(?:<[^`>]+>)?`")
 DIRECTIVE = re.compile(r"(?ms)^([ \t]*)(:{3,}|`{3,})\{([a-z-]+)\}[ \t]*([^\n]*)\n(.*?)^\1\2[ \t]*$")
@@ -164,12 +165,14 @@ def to_markdown(text: str, edition: str, glue: dict[str, str], refs: dict[str, t
         name = m.group(1)
         return f"{glue[name]}<sup>†</sup>" if name in glue else f"`{name}` {TEXT['missing'][edition]}"
 
+    def link(label: str) -> str | None:
+        page, anchor, _ = refs.get(label.strip(), (None, "", ""))
+        return None if page is None else f"{url}{page}.html{'#' + anchor if anchor else ''}"
+
     def ref(m: re.Match) -> str:
         shown, target = (m.group(1), m.group(2)) if m.group(2) else ("", m.group(1))
-        page, anchor, title = refs.get(target.strip(), (None, "", target))
-        if page is None:
-            return shown or target
-        return f"[{shown or title}]({url}{page}.html{'#' + anchor if anchor else ''})"
+        href = link(target)
+        return f"[{shown or refs[target.strip()][2]}]({href})" if href else shown or target
 
     def directive(m: re.Match) -> str:
         indent, _, name, argument, body = m.groups()
@@ -188,6 +191,7 @@ def to_markdown(text: str, edition: str, glue: dict[str, str], refs: dict[str, t
     text = DIRECTIVE.sub(directive, text)
     text = GLUE.sub(glue_value, text)
     text = REF.sub(ref, text)
+    text = LABEL_LINK.sub(lambda m: f"]({link(m.group(1))})" if link(m.group(1)) else m.group(0), text)
     text = MATH_ROLE.sub(lambda m: f"${m.group(1)}$", text)
     text = OTHER_ROLE.sub(lambda m: m.group(1), text)
     return text
@@ -283,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         if not values:
             print("No _build/jupyter_execute/**/*.glue.json: run `make book` first.", file=sys.stderr)
             return 1
+        values = {**read_glue(), **values}   # chapters the build did not run keep their earlier values
         (ROOT / "colab").mkdir(exist_ok=True)
         (ROOT / "colab" / GLUE_FILE).write_text(json.dumps(values, indent=1, ensure_ascii=False, sort_keys=True)
                                                 + "\n", encoding="utf-8")

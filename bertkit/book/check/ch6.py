@@ -35,8 +35,8 @@ def q1(frozen: Any, frozen_accuracy: Any, model: Any) -> None:
 
 @exercise(6, 2, hint_en="pacmap_points = [bertkit.project_2d(v, 'pacmap', seed=SEED) for v in (before_cls[-1], "
           "after_cls[-1])].",
-          hint_ko="pacmap_points = [bertkit.project_2d(v, 'pacmap', seed=SEED) for v in (before_cls[-1], "
-          "after_cls[-1])].")
+          hint_ko="파인튜닝 전과 후의 마지막 층을 각각 PaCMAP으로 투영하세요: pacmap_points = "
+          "[bertkit.project_2d(v, 'pacmap', seed=SEED) for v in (before_cls[-1], after_cls[-1])].")
 def q2(pacmap_points: Any, after_cls: Any) -> None:
     require(pacmap_points, "pacmap_points")
     n = after_cls.shape[1]

@@ -1,0 +1,256 @@
+"""The exercise checks (bertkit.book.check): one per exercise, blank and wrong answers fail with a message that
+says what to do, hints exist in both languages, and the chapters run every check right after its solution.
+
+That the solutions pass their checks is tested where they run: the book build and nbmake execute each chapter,
+whose solution cell is followed by its check cell (asserted below). Checks of exercises that train models are
+``optional``: their cells are tagged ``skip-execution`` and they are tested here on small inputs instead.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+import torch
+
+import bertkit
+from bertkit.book import check
+from bertkit.book.check import CheckFailed
+
+from _book import BOOK, EDITIONS, cells, notebooks, source
+
+CHECKS = check.chapters()
+ALL = [(n, name, ex) for n, module in CHECKS.items() for name, ex in check.exercises(module).items()]
+IDS = [f"ch{n}.{name}" for n, name, _ in ALL]
+CALL = re.compile(r"check\.ch(\d+)\.(q\d+|self_check)\(")
+
+
+def _exercise_cells(path):
+    """(solution, check) cell pairs of a chapter, in order, and every check cell's call."""
+    cs = cells(path)
+    pairs = []
+    for i, cell in enumerate(cs):
+        if "solution" in cell["metadata"].get("tags", []) and cell["cell_type"] == "code":
+            pairs.append((cell, cs[i + 1] if i + 1 < len(cs) else None))
+    return pairs
+
+
+def _number(path) -> int:
+    return int(path.name[:2])
+
+
+def _has_exercises(path) -> bool:
+    return any(source(c).lstrip().startswith(("## Exercises", "## 연습문제")) for c in cells(path))
+
+
+@pytest.fixture(autouse=True)
+def english():
+    before = check.language()
+    check.language("en")
+    yield
+    check.language(before)
+
+
+def test_every_chapter_with_exercises_has_checks():
+    """Lists every chapter whose exercises have no check module or no check cells (e.g. a new chapter)."""
+    missing = []
+    for path in notebooks():
+        if not _has_exercises(path):
+            continue
+        n = _number(path)
+        pairs = _exercise_cells(path)
+        if n not in CHECKS or not pairs:
+            missing.append(f"{path.relative_to(BOOK)}: no bertkit/book/check/ch{n}.py or no solution/check cells")
+            continue
+        names = {name for name in check.exercises(CHECKS[n]) if name != "self_check"}
+        called = {m.group(2) for sol, chk in pairs if chk for m in CALL.finditer(source(chk))}
+        if called != names:
+            missing.append(f"{path.relative_to(BOOK)}: check cells call {sorted(called)}, ch{n} defines {sorted(names)}")
+    assert not missing, "exercises without a check:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("path", [p for p in notebooks() if _has_exercises(p)], ids=lambda p: str(p.relative_to(BOOK)))
+def test_each_solution_is_followed_by_its_check(path):
+    """So the book build and nbmake run every check on its solution (skipped only for optional checks)."""
+    n = _number(path)
+    pairs = _exercise_cells(path)
+    for k, (solution, following) in enumerate(pairs, 1):
+        assert following is not None and following["cell_type"] == "code", f"solution {k} has no check cell after it"
+        assert "exercise-check" in following["metadata"].get("tags", [])
+        calls = CALL.findall(source(following))
+        assert calls == [(str(n), f"q{k}")], f"solution {k} is followed by {source(following)!r}"
+        skipped = "skip-execution" in solution["metadata"].get("tags", [])
+        assert skipped == getattr(CHECKS[n], f"q{k}").optional, (
+            f"q{k}: only optional (model-training) checks may skip execution in the book")
+        assert skipped == ("skip-execution" in following["metadata"].get("tags", []))
+    last = cells(path)[-1]
+    assert CALL.findall(source(last)) == [(str(n), "self_check")], "the self-check cell runs check.chN.self_check"
+
+
+@pytest.mark.parametrize("n, name, ex", ALL, ids=IDS)
+def test_blank_answer_fails_with_a_message(n, name, ex):
+    params = inspect.signature(ex.func).parameters
+    for lang in EDITIONS:
+        check.language(lang)
+        with pytest.raises(CheckFailed) as err:
+            ex({}) if name == "self_check" else ex(**{p: None for p in params})
+        text = str(err.value)
+        assert text.startswith("✗") and f"check.ch{n}.{name}.hint()" in text
+        assert ("None" in text) or ("not yet" in text) or ("아직" in text)
+
+
+@pytest.mark.parametrize("n, name, ex", ALL, ids=IDS)
+def test_hint_in_both_languages(n, name, ex, capsys):
+    for lang in EDITIONS:
+        assert len(ex.hint_text(lang)) > 20
+        check.language(lang)
+        ex.hint()
+        assert ex.hint_text(lang) in capsys.readouterr().out
+    assert re.search("[가-힣]", ex.hint_text("ko")) and not re.search("[가-힣]", ex.hint_text("en").replace("한국어", ""))
+
+
+def test_language_is_validated():
+    with pytest.raises(ValueError, match="ko"):
+        check.language("fr")
+
+
+# Wrong answers fail, right ones (computed here independently, as the solutions do) pass.
+
+def _fails(ex, *args, match: str) -> None:
+    with pytest.raises(CheckFailed, match=match):
+        ex(*args)
+
+
+def test_ch1(loaded, capsys):
+    tokenizer, model = loaded
+    texts = check.ch1.Q1_TEXTS
+    right = bertkit.build_inputs(tokenizer, texts, max_length=12)
+    counts = (right["input_ids"] == tokenizer.pad_token_id).sum(dim=1)
+    assert check.ch1.q1(right, counts, tokenizer)
+    _fails(check.ch1.q1, bertkit.build_inputs(tokenizer, texts, max_length=10), counts, tokenizer, match="shape")
+    _fails(check.ch1.q1, right, counts + 1, tokenizer, match="pad_counts")
+    _fails(check.ch1.q1, right, right["attention_mask"].sum(dim=1), tokenizer, match="pad_counts")
+
+    extra = bertkit.load_tokenizer()
+    extra.add_tokens(["[NEW]"])
+    with pytest.raises(bertkit.TokenizerMismatchError) as raised:
+        bertkit.check_pair(extra, model)
+    assert check.ch1.q3(raised.value, extra, model)
+    _fails(check.ch1.q3, ValueError("x"), extra, model, match="`error` is ValueError")
+    _fails(check.ch1.q3, raised.value, bertkit.load_tokenizer(), model, match=r"\[NEW\]")
+    assert "✓" in capsys.readouterr().out
+
+
+def test_ch1_q2_follows_the_tokenizer(loaded):
+    tokenizer, _ = loaded
+    unk = [w for w in check.ch1.Q2_TEXT.split() if tokenizer.unk_token in tokenizer.tokenize(w)]
+    vocab = tokenizer.get_vocab()
+    import unicodedata
+
+    jamo = [ch for w in unk for ch in unicodedata.normalize("NFD", w) if ch not in vocab and "##" + ch not in vocab]
+    assert check.ch1.q2(unk, jamo, tokenizer)
+    _fails(check.ch1.q2, check.ch1.Q2_TEXT.split(), jamo, tokenizer, match="unk_words")
+    if jamo:
+        _fails(check.ch1.q2, unk, [], tokenizer, match="missing_jamo")
+
+
+def test_ch2(loaded):
+    tokenizer, model = loaded
+    enc, out = bertkit.run(model, tokenizer, ["I love Paris", "The river bank was covered in snow."])
+    stacked = bertkit.stack_layers(out.hidden_states)
+    L = model.config.num_hidden_layers
+    weighted = stacked[1:].mean(dim=0)                      # by hand: the plain mean of h1..hL
+    assert check.ch2.q1(weighted, bertkit.ScalarMix(L), stacked, model)
+    _fails(check.ch2.q1, stacked.mean(dim=0), bertkit.ScalarMix(L), stacked, model, match="mean of the last L")
+    _fails(check.ch2.q1, weighted, bertkit.ScalarMix(L + 1), stacked, model, match="ScalarMix")
+
+    assert check.ch2.q2(ValueError("not enough values"), out.hidden_states, model)
+    _fails(check.ch2.q2, TypeError("x"), out.hidden_states, model, match="`error` is TypeError")
+    _fails(check.ch2.q2, ValueError("x"), out.hidden_states[1:], model, match="tensors")
+
+    _fails(check.ch2.q3, {0: 1.0}, model, tokenizer, match="keys")
+    _fails(check.ch2.q3, {0: 1.0, L: 1.0}, model, tokenizer, match="bank")
+
+
+def test_ch2_q4_needs_training(loaded):
+    _, model = loaded
+    torch.manual_seed(0)
+    word_vecs = torch.randn(model.config.num_hidden_layers + 1, 8, 16)
+    senses = ["money", "river"] * 4
+    untrained = bertkit.ScalarMix(len(word_vecs))
+    _fails(check.ch2.q4, untrained, torch.nn.Linear(16, 1), word_vecs, senses, match="uniform")
+
+
+def test_ch3(loaded):
+    tokenizer, model = loaded
+    enc, out = bertkit.run(model, tokenizer, ["The cat sat on the mat.", "A dog was barking at the postman all morning."])
+    h, attention_mask = out.last_hidden_state, enc["attention_mask"]
+    assert check.ch3.q1(bertkit.pool(h, attention_mask, "mean_sqrt_len"), h, attention_mask)
+    _fails(check.ch3.q1, bertkit.pool(h, attention_mask, "mean"), h, attention_mask, match="mean_sqrt_len")
+
+    mask = attention_mask.unsqueeze(-1).to(h.dtype)
+    naive = (h * mask).amax(dim=1)
+    padded = [i for i in range(len(h)) if not bool(attention_mask[i].all())]
+    assert padded == [0]
+    assert check.ch3.q2(naive, padded, h, attention_mask)
+    _fails(check.ch3.q2, naive, [1], h, attention_mask, match="differing")
+    _fails(check.ch3.q2, h.amax(dim=1), padded, h, attention_mask, match="colleague")
+
+    _fails(check.ch3.q3, {"mean": torch.ones(2)}, ["cls", "mean"], model, tokenizer, match="VECTORS")
+    _fails(check.ch3.q3, {"mean": torch.ones(2)}, ["mean"], model, tokenizer, match="mean-pooled")
+
+
+def test_ch5(loaded):
+    tokenizer, model = loaded
+    size = model.config.intermediate_size
+    assert check.ch5.q1((2, 7, size), check.ch5.LAYER_NORM, model)
+    _fails(check.ch5.q1, (2, 7, model.config.hidden_size), check.ch5.LAYER_NORM, model, match="intermediate_size")
+    _fails(check.ch5.q1, (2, 7, size), check.ch5.INTERMEDIATE, model, match="equals_hidden")
+
+    texts = ["One short text.", "A second, somewhat longer text than the first one.", "Third."]
+    _fails(check.ch5.q2, torch.zeros(3, model.config.hidden_size), texts, model, tokenizer, match="mean-pooled")
+    _fails(check.ch5.q2, torch.zeros(2, model.config.hidden_size), texts, model, tokenizer, match="shape")
+
+    enc, out = bertkit.run(model, tokenizer, texts)
+    cls0 = out.hidden_states[0][:, 0]
+    assert check.ch5.q3(cls0, 0.0, out)
+    _fails(check.ch5.q3, cls0, 0.5, out, match="silhouette")
+    _fails(check.ch5.q3, out.hidden_states[-1][:, 0], 0.0, out, match="h0")
+
+
+def test_ch6_optional_checks(loaded):
+    """q1 and q4 train models, so the book skips them; their checks are tested here on small inputs."""
+    _, model = loaded
+    _, frozen = bertkit.load(head="sequence-classification", num_labels=2)
+    _fails(check.ch6.q1, frozen, 0.7, model, match="encoder")
+    frozen.base_model.requires_grad_(False)
+    assert check.ch6.q1(frozen, 0.7, model)
+    _fails(check.ch6.q1, frozen, 70, model, match="between 0 and 1")
+    _fails(check.ch6.q1, model, 0.7, model, match="fresh classifier")
+
+    class Args:
+        epochs = 4
+
+    y_test = [0, 1, 1]
+    assert check.ch6.q4({1: [0.1, 0.2, 0.3], 4: [0.1, 0.5, 0.9]}, y_test, Args)
+    _fails(check.ch6.q4, {1: [0.1, 0.2, 0.3]}, y_test, Args, match="keys")
+    _fails(check.ch6.q4, {1: [0.1], 4: [0.1]}, y_test, Args, match="one score")
+
+    assert check.ch6.q3(True, 12)
+    _fails(check.ch6.q3, False, 12, match="Hangul")
+
+
+def test_self_check_reports_each_exercise(loaded, capsys):
+    tokenizer, model = loaded
+    right = bertkit.build_inputs(tokenizer, check.ch1.Q1_TEXTS, max_length=12)
+    counts = (right["input_ids"] == tokenizer.pad_token_id).sum(dim=1)
+    namespace = {"fixed": right, "pad_counts": counts, "tokenizer": tokenizer, "model": model}
+    with pytest.raises(CheckFailed) as err:
+        check.ch1.self_check(namespace)
+    assert "Exercise 1.2" in str(err.value) and "Exercise 1.1" not in str(err.value)
+    assert "✓ Exercise 1.1" in capsys.readouterr().out
+    # optional (model-training) exercises are skipped while blank, not failed
+    with pytest.raises(CheckFailed) as err:
+        check.ch6.self_check({"model": model})
+    assert "6.1" not in str(err.value) and "6.2" in str(err.value)
