@@ -175,12 +175,16 @@ def _window_starts(tokenizer: PreTrainedTokenizerBase, rows: list[list[int]], st
 
     The tokenizer's overflowing windows overlap by ``stride`` content tokens; checked against the full text's ids.
     """
+    # the tokens the tokenizer adds around a window ([CLS], [SEP], padding); [UNK] and [MASK] can be text
+    added = set(tokenizer.all_special_ids) - {tokenizer.unk_token_id, tokenizer.mask_token_id}
     out, start = [], 0
     for row in rows:
-        mask = tokenizer.get_special_tokens_mask(row, already_has_special_tokens=True)
-        content = [i for i, m in enumerate(mask) if not m]
-        if [row[i] for i in content] != full_content[start : start + len(content)]:  # pragma: no cover
-            raise RuntimeError("The tokenizer's windows do not line up with the full text; please report this.")
+        content = [i for i, token in enumerate(row) if token not in added]
+        if [row[i] for i in content] != full_content[start : start + len(content)]:
+            raise ValueError(
+                "The text's tokens and the model windows do not line up: does the text contain a special token "
+                f"written out (such as {tokenizer.sep_token!r})? Remove it from the text first."
+            )
         out.append((content, start))
         start += len(content) - stride
     return out

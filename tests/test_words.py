@@ -210,3 +210,14 @@ def test_chunk_reads_a_long_text_in_windows(tokenizer, model):
     assert_close(whole.vectors, word_vectors(TEXT, tokenizer, model)[0].vectors)
     with pytest.raises(ValueError, match="stride"):
         word_vectors(TEXT, tokenizer, model, long_texts="chunk", stride=10, max_length=12)
+
+
+def test_unknown_pieces_are_words_too(tokenizer, model):
+    """The bundled English vocabulary turns some Korean 어절 into one [UNK]: it is a piece like any other."""
+    text = "배가 고파서 배를 깎아 먹었다."
+    assert tokenizer.unk_token in tokenizer.tokenize(text)
+    got = word_vectors(text, tokenizer, model, spans=[whitespace_spans(text)], subtoken_pooling="mean")[0]
+    assert got.words == ("배가", "고파서", "배를", "깎아", "먹었다.") and got.pieces[3] == (tokenizer.unk_token,)
+    states = _hand_states(tokenizer, model, text)
+    unk = tokenizer(text)["input_ids"].index(tokenizer.unk_token_id)
+    assert_close(got.vectors[3], states[-1, unk], rtol=1e-5, atol=1e-5)
