@@ -2,7 +2,7 @@
 
     >>> import bertkit
     >>> tokenizer, model = bertkit.load()              # bundled all-MiniLM-L6-v2, offline
-    >>> enc, out = bertkit.run(model, tokenizer, ["I love Paris", "나는 파리가 좋다"])
+    >>> enc, out = bertkit.run(tokenizer, model, ["I love Paris", "나는 파리가 좋다"])
     >>> stacked = bertkit.stack_layers(out.hidden_states)   # (layers+1, batch, seq, hidden)
     >>> bertkit.pool(stacked[-1], enc["attention_mask"], "mean").shape
     torch.Size([2, 384])

@@ -6,11 +6,17 @@ non-string texts, texts longer than the model can read, and a tokenizer that bel
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
+import json
 import os
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
+from typing import Any
 
 import torch
+from torch import nn
 from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
 from transformers.utils import ModelOutput
 
@@ -56,15 +62,51 @@ def as_texts(texts: str | Iterable[str], name: str = "texts") -> list[str]:
     return texts
 
 
+_SPECIAL_TOKENS = ("cls_token", "sep_token", "pad_token", "unk_token", "mask_token", "bos_token", "eos_token")
+
+
+def vocab_fingerprint(tokenizer: PreTrainedTokenizerBase) -> str:
+    """sha256 of what decides the ids a tokenizer produces: its vocabulary (token -> id, added tokens
+    included) and its special tokens' ids. Two tokenizers with the same fingerprint give the same ids."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(sorted(tokenizer.get_vocab().items()), ensure_ascii=False).encode("utf-8"))
+    specials = {name: getattr(tokenizer, f"{name}_id", None) for name in _SPECIAL_TOKENS}
+    digest.update(json.dumps(specials, sort_keys=True).encode("utf-8"))
+    return digest.hexdigest()
+
+
 def _source(name: str) -> str:
     return os.path.realpath(name) if name and os.path.isdir(name) else name
+
+
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json", "spiece.model")
+
+
+@functools.lru_cache(maxsize=8)
+def _source_fingerprint(source: str) -> str | None:
+    """The fingerprint of the tokenizer saved with a checkpoint (a local folder or a cached hub id), or None
+    when the checkpoint has no tokenizer files here (a fine-tuned model saved alone). Never uses the network."""
+    from transformers import AutoTokenizer
+
+    if os.path.isdir(source) and not any(os.path.isfile(os.path.join(source, f)) for f in _TOKENIZER_FILES):
+        return None  # AutoTokenizer would make up a tokenizer from the config alone
+    try:
+        return vocab_fingerprint(AutoTokenizer.from_pretrained(source, local_files_only=True))
+    except (OSError, ValueError, TypeError, KeyError):  # no tokenizer files there: nothing to compare with
+        return None
 
 
 def check_pair(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -> None:
     """Raise if ``tokenizer`` was not made for ``model``.
 
-    Two checks: every id the tokenizer can produce must exist in the model's embedding table, and both
-    must come from the same checkpoint when both know where they came from.
+    What matters is the ids, not where the files came from: a tokenizer from the hub and the same model
+    fine-tuned and saved to a folder are a pair. Three checks:
+
+    1. every id the tokenizer can produce has a row in the model's embedding table;
+    2. the padding id is the one the model's config names (``config.pad_token_id``), when both give one;
+    3. when the model's checkpoint has a tokenizer saved with it (a folder, or a hub id in the local cache),
+       the two have the same vocabulary and special-token ids (:func:`vocab_fingerprint`). A checkpoint saved
+       without a tokenizer can't be compared this way; checks 1 and 2 still apply.
 
     Raises:
         TokenizerMismatchError: with what to do instead.
@@ -77,13 +119,23 @@ def check_pair(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -> No
             "(tokenizer, model = bertkit.load(checkpoint)), or, if you added tokens on purpose, resize the model: "
             "model.resize_token_embeddings(len(tokenizer))."
         )
+    model_pad = getattr(model.config, "pad_token_id", None)
+    if model_pad is not None and tokenizer.pad_token_id is not None and model_pad != tokenizer.pad_token_id:
+        raise TokenizerMismatchError(
+            f"The tokenizer pads with id {tokenizer.pad_token_id} but the model's config says pad_token_id="
+            f"{model_pad}: they come from different vocabularies. Load both with bertkit.load(checkpoint)."
+        )
     tok_src = _source(getattr(tokenizer, "name_or_path", "") or "")
     model_src = _source(getattr(model.config, "_name_or_path", "") or "")
-    if tok_src and model_src and tok_src != model_src:
+    if not model_src or tok_src == model_src:
+        return
+    expected = _source_fingerprint(model_src)
+    if expected is not None and expected != vocab_fingerprint(tokenizer):
         raise TokenizerMismatchError(
-            f"The tokenizer comes from {tok_src!r} but the model from {model_src!r}. A model understands only "
-            "the ids of its own vocabulary: load both with bertkit.load(checkpoint). If the model is a "
-            "fine-tuned copy, save the tokenizer beside it (tokenizer.save_pretrained(model_dir))."
+            f"The tokenizer's vocabulary (from {tok_src or 'an unnamed source'!r}) is not the one saved with the "
+            f"model ({model_src!r}): the same text would become other ids. A model understands only the ids of "
+            "its own vocabulary: load both with bertkit.load(checkpoint), or use the tokenizer saved beside the "
+            "model (bertkit.load_tokenizer(model_dir))."
         )
 
 
@@ -144,8 +196,55 @@ def encode(
         warnings.warn(f"Truncated {n_long} of {len(texts)} text(s) to {max_length} tokens.", stacklevel=2)
     pad_to = max_length if padding == "max_length" else None
     encoding = tokenizer.pad(enc, padding=padding, max_length=pad_to, return_tensors="pt")
+    if model is not None:
+        drop_unusable_token_types(encoding, model)
     if long_texts == "chunk":
         encoding["overflow_to_sample_mapping"] = torch.tensor(doc)
+    return encoding
+
+
+def takes_token_types(model: nn.Module) -> bool:
+    """Whether ``model`` reads ``token_type_ids`` with more than one type.
+
+    False for a model whose ``forward`` has no ``token_type_ids`` (DistilBERT) and for one with
+    ``config.type_vocab_size == 1`` (klue/roberta and other RoBERTa checkpoints, trained without segment ids).
+    """
+    config = getattr(model, "config", None)
+    if getattr(config, "type_vocab_size", 2) < 2:
+        return False
+    return "token_type_ids" in inspect.signature(model.forward).parameters
+
+
+def drop_unusable_token_types(encoding: MutableMapping[str, Any], model: nn.Module) -> MutableMapping[str, Any]:
+    """Remove ``token_type_ids`` from ``encoding`` (in place) when ``model`` can't use them.
+
+    The trap: klue/roberta's tokenizer emits ``token_type_ids`` (1 for a pair's second sentence) while its
+    model has ``type_vocab_size == 1``, so a sentence pair fails inside torch with a bare ``IndexError``.
+    All-zero ids (single texts) are dropped silently: they change nothing. Ids of 1 (sentence pairs) are
+    dropped with a warning (once per calling line): the model then sees the pair as its pre-training did,
+    marked by the separator tokens only.
+
+    Returns:
+        ``encoding``, for chaining.
+    """
+    if "token_type_ids" not in encoding or takes_token_types(model):
+        return encoding
+    types = encoding.pop("token_type_ids")
+    if torch.as_tensor(types).any():
+        type_vocab_size = getattr(getattr(model, "config", None), "type_vocab_size", None)
+        cause = (
+            f"its config has type_vocab_size == {type_vocab_size} (as klue/roberta and other RoBERTa checkpoints)"
+            if type_vocab_size is not None and type_vocab_size < 2
+            else f"{type(model).__name__} takes no token_type_ids"
+        )
+        warnings.warn(
+            f"Dropped the token_type_ids of a sentence pair: the tokenizer marks the second sentence with 1, but "
+            f"{cause}, so those ids would index past its token-type table (an IndexError inside torch). The "
+            "pair stays marked by its separator tokens, as in the model's pre-training. To do the same yourself, "
+            "tokenize with return_token_type_ids=False.",
+            UserWarning,
+            stacklevel=3,
+        )
     return encoding
 
 
@@ -166,27 +265,45 @@ def checked_max_length(
 
 
 def run(
-    model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
+    model: PreTrainedModel,
     texts: str | Sequence[str],
     pairs: str | Sequence[str] | None = None,
-    **encode_kwargs,
+    **encode_kwargs: Any,
 ) -> tuple[BatchEncoding, ModelOutput]:
-    """Encode texts and run the model once, without gradients, returning every hidden state.
+    """Encode texts and run the model once in eval mode, without gradients, returning every hidden state.
 
     Args:
-        model: a transformers encoder (``AutoModel`` or a task model).
-        tokenizer: its tokenizer (checked with :func:`check_pair`).
-        texts, pairs, **encode_kwargs: as in :func:`encode`.
+        tokenizer: the checkpoint's tokenizer (checked with :func:`check_pair`), first as everywhere in
+            bertkit (``tokenizer, model = bertkit.load()``). The 0.1 order ``run(model, tokenizer, ...)``
+            still works until bertkit 0.3, with a DeprecationWarning.
+        model: a transformers encoder (``AutoModel`` or a task model). It runs in eval mode (no dropout) and
+            is put back in the mode it was in; the inputs are moved to ``model.device``.
+        texts, pairs, **encode_kwargs: as in :func:`encode`. ``token_type_ids`` the model can't use are
+            dropped (see :func:`drop_unusable_token_types`).
 
     Returns:
         ``(encoding, outputs)``; ``outputs.hidden_states`` is a tuple of ``num_hidden_layers + 1`` tensors
-        (batch, seq, hidden), the embedding layer first.
+        (batch, seq, hidden), the embedding layer first. ``encoding`` stays on the CPU.
     """
+    if isinstance(tokenizer, nn.Module) and isinstance(model, PreTrainedTokenizerBase):
+        from ._deprecated import warn_once
+
+        warn_once(
+            "run(model, tokenizer)",
+            "bertkit.run(model, tokenizer, ...) is now bertkit.run(tokenizer, model, ...), the order bertkit.load() "
+            "returns; the old order works until bertkit 0.3.",
+        )
+        tokenizer, model = model, tokenizer
     encoding = encode(tokenizer, texts, pairs, model=model, **encode_kwargs)
     inputs = {k: v for k, v in encoding.items() if k != "overflow_to_sample_mapping"}  # long_texts="chunk"
+    was_training = model.training
+    model.eval()
     # no_grad rather than inference_mode: readers feed these tensors into other modules (the pooler, a
     # probe), which inference tensors refuse.
-    with torch.no_grad():
-        outputs = model(**{k: v.to(model.device) for k, v in inputs.items()}, output_hidden_states=True)
+    try:
+        with torch.no_grad():
+            outputs = model(**{k: v.to(model.device) for k, v in inputs.items()}, output_hidden_states=True)
+    finally:
+        model.train(was_training)
     return encoding, outputs

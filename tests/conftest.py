@@ -85,6 +85,21 @@ def model(loaded):
 
 
 @pytest.fixture(scope="session")
+def family_paths(tmp_path_factory) -> dict:
+    """{family: folder} of the tiny random-weight checkpoints of tests/families.py, built once per session."""
+    from families import build_all
+
+    return build_all(tmp_path_factory.mktemp("families"))
+
+
+@pytest.fixture(scope="session", params=["bert", "roberta", "electra", "distilbert"])
+def family(request, family_paths):
+    """(name, tokenizer, model) of each family in turn (BERT, klue-style RoBERTa, ELECTRA, DistilBERT)."""
+    tokenizer, model = bertkit.load(family_paths[request.param])
+    return request.param, tokenizer, model
+
+
+@pytest.fixture(scope="session")
 def batch(tokenizer, model):
     """A padded batch with real padding (very different lengths) and its outputs with every hidden state."""
     texts = [
@@ -93,6 +108,6 @@ def batch(tokenizer, model):
         "Hi",
         "Embeddings from every encoder layer differ.",
     ]
-    encoding, outputs = bertkit.run(model, tokenizer, texts)
+    encoding, outputs = bertkit.run(tokenizer, model, texts)
     assert (encoding["attention_mask"] == 0).any(), "the fixture must contain padding"
     return texts, encoding, outputs

@@ -54,12 +54,12 @@ KLUE_SPECIALS = ["[CLS]", "[PAD]", "[SEP]", "[UNK]", "[MASK]"]  # klue/roberta-b
 
 
 def _corpus() -> list[str]:
-    import bertkit
+    import bertkit.book
 
     texts: list[str] = []
     for lang in ("ko", "en"):
         for split in ("train", "test"):
-            texts += bertkit.load_reviews(lang, split)[0]
+            texts += bertkit.book.load_reviews(lang, split)[0]
     return texts
 
 

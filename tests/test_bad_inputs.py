@@ -29,7 +29,7 @@ ERRORS = [
     ("encode empty string", lambda t, m, b, p: bertkit.encode(t, "", model=m), ValueError, "empty"),
     ("encode whitespace", lambda t, m, b, p: bertkit.encode(t, " \t\n", model=m), ValueError, "whitespace"),
     ("encode too long", lambda t, m, b, p: bertkit.encode(t, LONG, model=m), ValueError, "long_texts='truncate'"),
-    ("run foreign tokenizer", lambda t, m, b, p: bertkit.run(m, _foreign_tokenizer(p), "hello"),
+    ("run foreign tokenizer", lambda t, m, b, p: bertkit.run(_foreign_tokenizer(p), m, "hello"),
      bertkit.TokenizerMismatchError, "bertkit.load"),
     ("load missing offline", lambda t, m, b, p: bertkit.load("nobody/missing-bert"),
      bertkit.CheckpointUnavailableError, "Colab"),
@@ -78,7 +78,7 @@ def test_unusual_text_gives_finite_vectors(tokenizer, model, name):
     vectors = extract([TEXTS[name]], model=model, tokenizer=tokenizer, progress=False)
     assert vectors.shape == (1, 1, model.config.hidden_size)
     assert np.isfinite(vectors).all()
-    enc, out = bertkit.run(model, tokenizer, TEXTS[name])
+    enc, out = bertkit.run(tokenizer, model, TEXTS[name])
     for mode in bertkit.POOLING_MODES:
         assert torch.isfinite(bertkit.pool(out.last_hidden_state, enc["attention_mask"], mode)).all()
 

@@ -1,12 +1,15 @@
 """bertkit.encoding: validation of texts, length limits, tokenizer/model pairing, and run()."""
 
 import math
+import warnings
 
 import pytest
 import torch
-from transformers import BertTokenizerFast
+from transformers import AutoModel, AutoTokenizer, BertTokenizerFast
 
 import bertkit
+import bertkit._deprecated as deprecated_module
+import bertkit.encoding as encoding_module
 from bertkit import TokenizerMismatchError
 
 
@@ -79,7 +82,7 @@ def test_tokenizer_with_more_ids_than_embeddings_is_refused(tmp_path, model):
 
 @pytest.mark.parametrize("text", ["나는 파리를 사랑한다", "I ❤️ Paris 🗼", "Paris는 beautiful 하다 😀"])
 def test_korean_emoji_and_mixed_scripts_give_finite_vectors(tokenizer, model, text):
-    enc, out = bertkit.run(model, tokenizer, text)
+    enc, out = bertkit.run(tokenizer, model, text)
     assert torch.isfinite(out.last_hidden_state).all()
     assert enc["input_ids"].shape[1] >= 3
 
@@ -99,3 +102,94 @@ def test_pooler_output_is_tanh_of_dense_on_cls(batch, model):
     assert not math.isclose(
         float(torch.nn.functional.cosine_similarity(outputs.pooler_output, outputs.last_hidden_state[:, 0]).mean()), 1.0
     ), "pooler_output is not the [CLS] vector itself"
+
+
+# -- check_pair compares vocabularies, not paths ------------------------------------------------------------
+
+
+def test_a_model_saved_to_a_folder_pairs_with_its_original_tokenizer(family_paths, tmp_path):
+    """The setup after fine-tuning: tokenizer from the original checkpoint, model from a folder of its own."""
+    tokenizer, model = bertkit.load(family_paths["bert"])
+    model.save_pretrained(tmp_path / "alone")  # saved without its tokenizer
+    bertkit.check_pair(tokenizer, AutoModel.from_pretrained(tmp_path / "alone"))
+    tokenizer.save_pretrained(tmp_path / "alone")  # and with a copy of it
+    bertkit.check_pair(tokenizer, AutoModel.from_pretrained(tmp_path / "alone"))
+
+
+def test_a_same_size_vocabulary_with_other_ids_is_refused_whatever_its_source(family_paths, tmp_path):
+    tokenizer, model = bertkit.load(family_paths["bert"])
+    lines = (family_paths["bert"] / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    a, b = len(lines) - 1, len(lines) - 2  # two ordinary tokens swap ids: same size, same specials
+    lines[a], lines[b] = lines[b], lines[a]
+    (tmp_path / "vocab.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    swapped = BertTokenizerFast(vocab=str(tmp_path / "vocab.txt"), do_lower_case=False, strip_accents=False)
+    assert len(swapped) == len(tokenizer) and not swapped.name_or_path  # nothing says where it came from
+    with pytest.raises(TokenizerMismatchError, match="vocabulary"):
+        bertkit.check_pair(swapped, model)
+
+
+def test_vocab_fingerprint_equals_for_equal_vocabularies_only(family_paths, tmp_path):
+    bert = bertkit.load_tokenizer(family_paths["bert"])
+    bert.save_pretrained(tmp_path)  # a copy elsewhere: another path, the same ids
+    copy = AutoTokenizer.from_pretrained(tmp_path)
+    assert copy.name_or_path != bert.name_or_path
+    assert encoding_module.vocab_fingerprint(copy) == encoding_module.vocab_fingerprint(bert)
+    other = bertkit.load_tokenizer(family_paths["roberta"])  # another vocabulary, klue's special-token order
+    assert encoding_module.vocab_fingerprint(other) != encoding_module.vocab_fingerprint(bert)
+
+
+# -- run: eval mode, (tokenizer, model) order ----------------------------------------------------------------
+
+
+def test_run_uses_eval_mode_and_restores_the_mode(tokenizer, model):
+    texts = ["dropout must be off", "whatever mode the model was left in"]
+    _, expected = bertkit.run(tokenizer, model, texts)
+    model.train()
+    try:
+        _, first = bertkit.run(tokenizer, model, texts)
+        _, second = bertkit.run(tokenizer, model, texts)
+        assert model.training, "the previous mode is restored"
+    finally:
+        model.eval()
+    torch.testing.assert_close(first.last_hidden_state, expected.last_hidden_state, atol=1e-6, rtol=0)
+    torch.testing.assert_close(second.last_hidden_state, expected.last_hidden_state, atol=1e-6, rtol=0)
+
+
+def test_run_in_the_old_argument_order_warns_and_gives_the_same(tokenizer, model, monkeypatch):
+    monkeypatch.setattr(deprecated_module, "_WARNED", set())
+    _, new = bertkit.run(tokenizer, model, "one order everywhere")
+    with pytest.warns(DeprecationWarning, match=r"bertkit.run\(tokenizer, model"):
+        _, old = bertkit.run(model, tokenizer, "one order everywhere")
+    torch.testing.assert_close(old.last_hidden_state, new.last_hidden_state, atol=0, rtol=0)
+
+
+# -- token types a model can't use ----------------------------------------------------------------------------
+
+
+def test_klue_roberta_sentence_pairs_do_not_reach_the_model_with_type_ids(family_paths):
+    """klue/roberta's tokenizer gives the second sentence type 1; its model has type_vocab_size == 1."""
+    tokenizer, model = bertkit.load(family_paths["roberta"])
+    assert model.config.type_vocab_size == 1 and "token_type_ids" in tokenizer("a", "b")
+    texts, pairs = ["첫 문장입니다", "the first one"], ["두 번째 문장", "and the second"]
+    with pytest.warns(UserWarning, match=r"type_vocab_size == 1.*return_token_type_ids=False"):
+        enc, out = bertkit.run(tokenizer, model, texts, pairs)
+    assert "token_type_ids" not in enc
+    reference = tokenizer(texts, pairs, padding=True, return_tensors="pt", return_token_type_ids=False)
+    with torch.no_grad():
+        expected = model(**reference).last_hidden_state
+    torch.testing.assert_close(out.last_hidden_state, expected, atol=1e-6, rtol=0)
+
+
+def test_all_zero_type_ids_are_dropped_silently(family_paths):
+    tokenizer, model = bertkit.load(family_paths["roberta"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        enc = bertkit.encode(tokenizer, ["one text", "another"], model=model)
+    assert "token_type_ids" not in enc
+    # without a model nothing is dropped: encode can't know what the ids will meet
+    assert "token_type_ids" in bertkit.encode(tokenizer, ["one text"])
+
+
+def test_a_model_with_token_types_keeps_them(tokenizer, model):
+    enc = bertkit.encode(tokenizer, ["a"], ["b"], model=model)
+    assert enc["token_type_ids"].max() == 1

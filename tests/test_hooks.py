@@ -30,7 +30,7 @@ def test_capture_equals_hidden_states_batch_by_batch(tokenizer, model, no_hooks_
     references = []
     with bertkit.capture(model, *names) as captured:
         for texts in batches:
-            references.append(bertkit.run(model, tokenizer, texts)[1].hidden_states)
+            references.append(bertkit.run(tokenizer, model, texts)[1].hidden_states)
     for i, name in enumerate(names):
         assert len(captured[name]) == len(batches), "one entry per forward pass"
         for b, states in enumerate(references):
@@ -39,8 +39,8 @@ def test_capture_equals_hidden_states_batch_by_batch(tokenizer, model, no_hooks_
 
 def test_negative_indices_and_cat(tokenizer, model):
     with bertkit.capture(model, "encoder.layer.-1.output.LayerNorm") as captured:
-        enc1, out1 = bertkit.run(model, tokenizer, ["same length a", "same length b"])
-        enc2, out2 = bertkit.run(model, tokenizer, ["same length c", "same length d"])
+        enc1, out1 = bertkit.run(tokenizer, model, ["same length a", "same length b"])
+        enc2, out2 = bertkit.run(tokenizer, model, ["same length c", "same length d"])
     assert enc1["input_ids"].shape == enc2["input_ids"].shape
     joined = captured.cat("encoder.layer.-1.output.LayerNorm")
     torch.testing.assert_close(joined, torch.cat([out1.last_hidden_state, out2.last_hidden_state]))
@@ -49,7 +49,7 @@ def test_negative_indices_and_cat(tokenizer, model):
 def test_hooks_are_removed_when_the_body_raises(tokenizer, model, no_hooks_left):
     with pytest.raises(RuntimeError, match="boom"):
         with bertkit.capture(model, "encoder.layer.0", "pooler") as captured:
-            bertkit.run(model, tokenizer, "hello")
+            bertkit.run(tokenizer, model, "hello")
             raise RuntimeError("boom")
     assert len(captured["pooler"]) == 1
 
@@ -57,7 +57,7 @@ def test_hooks_are_removed_when_the_body_raises(tokenizer, model, no_hooks_left)
 def test_task_model_paths_work():
     tokenizer, clf = bertkit.load(head="sequence-classification", num_labels=2)
     with bertkit.capture(clf, "bert.encoder.layer.-1.output.LayerNorm", "classifier") as captured:
-        enc, out = bertkit.run(clf, tokenizer, ["good film", "bad film"])
+        enc, out = bertkit.run(tokenizer, clf, ["good film", "bad film"])
     torch.testing.assert_close(captured["classifier"][0], out.logits)
     torch.testing.assert_close(captured["bert.encoder.layer.-1.output.LayerNorm"][0], out.hidden_states[-1])
 
@@ -80,7 +80,7 @@ def test_a_module_returning_a_model_output_records_its_first_field():
     tokenizer, clf = bertkit.load(head="sequence-classification", num_labels=2)
     prefix = clf.base_model_prefix
     with bertkit.capture(clf, prefix) as captured:
-        enc, out = bertkit.run(clf, tokenizer, ["good film", "a bad, bad film"])
+        enc, out = bertkit.run(tokenizer, clf, ["good film", "a bad, bad film"])
     torch.testing.assert_close(captured[prefix][0], out.hidden_states[-1], atol=0, rtol=0)
 
 
@@ -88,7 +88,7 @@ def test_inputs_of_a_layer_are_the_hidden_states_before_it(tokenizer, model, no_
     layers = [0, model.config.num_hidden_layers - 1]
     names = [f"encoder.layer.{i}" for i in layers]
     with bertkit.capture(model, *names, inputs=True) as captured:
-        _, out = bertkit.run(model, tokenizer, ["the input of layer i", "is hidden_states[i]"])
+        _, out = bertkit.run(tokenizer, model, ["the input of layer i", "is hidden_states[i]"])
     for i, name in zip(layers, names):
         torch.testing.assert_close(captured[name][0], out.hidden_states[i], atol=0, rtol=0)
 
@@ -96,7 +96,7 @@ def test_inputs_of_a_layer_are_the_hidden_states_before_it(tokenizer, model, no_
 def test_captures_can_be_kept_on_another_device(tokenizer, model):
     # "meta" stands in for "cpu" on a GPU machine: a device other than the model's, checkable on any machine.
     with bertkit.capture(model, "encoder.layer.-1.output.LayerNorm", device="meta") as captured:
-        bertkit.run(model, tokenizer, ["one", "two"])
+        bertkit.run(tokenizer, model, ["one", "two"])
     kept = captured["encoder.layer.-1.output.LayerNorm"][0]
     assert kept.device.type == "meta" and model.device.type != "meta"
 
@@ -104,8 +104,8 @@ def test_captures_can_be_kept_on_another_device(tokenizer, model):
 def test_cat_refuses_batches_of_different_lengths_clearly_or_pads_them(tokenizer, model):
     name = "encoder.layer.-1.output.LayerNorm"
     with bertkit.capture(model, name) as captured:
-        enc1, out1 = bertkit.run(model, tokenizer, ["short", "tiny"])
-        enc2, out2 = bertkit.run(model, tokenizer, ["a much longer sentence than the first batch had"])
+        enc1, out1 = bertkit.run(tokenizer, model, ["short", "tiny"])
+        enc2, out2 = bertkit.run(tokenizer, model, ["a much longer sentence than the first batch had"])
     seq1, seq2 = enc1["input_ids"].shape[1], enc2["input_ids"].shape[1]
     assert seq1 < seq2
     with pytest.raises(ValueError, match="pad_value"):

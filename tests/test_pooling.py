@@ -28,7 +28,7 @@ def test_padding_does_not_change_a_sentence_vector(tokenizer, model, batch, mode
     texts, enc, out = batch
     in_batch = bertkit.pool(out.last_hidden_state, enc["attention_mask"], mode)
     for i, text in enumerate(texts):
-        alone_enc, alone_out = bertkit.run(model, tokenizer, text)
+        alone_enc, alone_out = bertkit.run(tokenizer, model, text)
         alone = bertkit.pool(alone_out.last_hidden_state, alone_enc["attention_mask"], mode)
         torch.testing.assert_close(in_batch[i : i + 1], alone, atol=1e-5, rtol=0)
 
