@@ -1,50 +1,61 @@
-"""MathJax served from the book itself, so math renders on a machine without internet.
+"""Math written into the pages as MathML at build time: no script, nothing from another host, nothing to wait for.
 
-Sphinx's default ``mathjax_path`` is jsDelivr's CDN. The MathJax 3 files come from the PyPI package
-sphinx-mathjax-offline (pinned in requirements.txt), so ``make`` stays pip-only. We don't enable that package
-as an extension: it points every math page at ``tex-chtml.js`` (1.1 MB, most of it the context menu and
-accessibility code). Pages load ``startup.js`` instead, and its loader fetches only the TeX input and the
-CommonHTML output (about 650 kB in all) plus the few math fonts a page uses. Pages without math load nothing
-(Sphinx adds MathJax only where a page has equations).
+Sphinx's default renderer loads MathJax from jsDelivr's CDN, so offline the book showed raw ``\\(\\tanh(...)\\)``.
+MathJax served from the book itself (the PyPI package sphinx-mathjax-offline) fixes that but costs 750 kB of
+scripts and fonts on each page with math, which pushed those pages over the book's 1.5 MB first-load budget
+(tests/test_rendered_site.py). The book's math is short inline TeX (``$h_{\\texttt{[CLS]}}$``,
+``$\\gamma \\sum_l \\operatorname{softmax}(s)_l \\, h_l$``), so it is converted once, at build time, with the
+kept converter latex2mathml, and every current browser draws MathML itself (MathML Core: Chrome/Edge 109+,
+Firefox, Safari).
+
+Selected in ``_config.yml`` with ``html_math_renderer: mathml``. TeX the converter cannot read is a build warning
+naming the page (the book builds with ``-W``), never raw TeX in a page.
 """
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+import html
 
-from sphinx.util.fileutil import copy_asset
+from docutils import nodes
+from sphinx.util import logging
+from sphinx.util.math import get_node_equation_number
 
-ENTRY = "mathjax/startup.js"
-COMPONENTS = ["input/tex", "output/chtml"]
-
-
-def mathjax_source() -> Path:
-    """The ``static/mathjax`` folder of the installed sphinx-mathjax-offline (a module named with hyphens)."""
-    spec = importlib.util.find_spec("sphinx-mathjax-offline")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("sphinx-mathjax-offline is not installed: `pip install -r requirements.txt`.")
-    return Path(next(iter(spec.submodule_search_locations)), "static", "mathjax")
+logger = logging.getLogger(__name__)
 
 
-def _configure(app) -> None:
-    """Point pages at the local loader; keep what myst-parser put into ``mathjax3_config``."""
-    app.config.mathjax_path = ENTRY
-    config = dict(app.config.mathjax3_config or {})
-    loader = dict(config.get("loader", {}))
-    loader["load"] = COMPONENTS
-    config["loader"] = loader
-    # the chtml output's fonts: relative to the page, under _static/mathjax (not the CDN MathJax defaults to)
-    config.setdefault("chtml", {})["fontURL"] = "[mathjax]/output/chtml/fonts/woff-v2"
-    app.config.mathjax3_config = config
+def to_mathml(latex: str, display: str, node: nodes.Node) -> str:
+    """``<math>`` for ``latex`` (``display`` is ``"inline"`` or ``"block"``); a warning and the TeX as code if it fails."""
+    from latex2mathml.converter import convert
+
+    try:
+        return convert(latex.strip(), display=display)
+    except Exception as err:  # latex2mathml raises its own exception types and plain ones for unknown commands
+        logger.warning("cannot convert math %r to MathML (%s): rewrite it with plainer TeX", latex, err,
+                       location=node, type="bookmath")
+        return f"<code>{html.escape(latex)}</code>"
 
 
-def _copy(app, exception) -> None:
-    if exception is None and app.builder.format == "html":
-        copy_asset(str(mathjax_source()), str(Path(app.outdir, "_static", "mathjax")))
+def visit_inline(self, node: nodes.math) -> None:
+    self.body.append(self.starttag(node, "span", "", CLASS="math notranslate nohighlight"))
+    self.body.append(to_mathml(node.astext(), "inline", node))
+    self.body.append("</span>")
+    raise nodes.SkipNode
+
+
+def visit_block(self, node: nodes.math_block) -> None:
+    self.body.append(self.starttag(node, "div", CLASS="math notranslate nohighlight"))
+    if node.get("number"):
+        number = get_node_equation_number(self, node)
+        self.body.append(f'<span class="eqno">({number})')
+        self.add_permalink_ref(node, "Link to this equation")
+        self.body.append("</span>")
+    for part in node.astext().split("\n\n"):  # Sphinx's convention: blank lines separate equations
+        if part.strip():
+            self.body.append(to_mathml(part, "block", node))
+    self.body.append("</div>\n")
+    raise nodes.SkipNode
 
 
 def setup(app):
-    app.connect("builder-inited", _configure, priority=900)  # after myst-parser's override_mathjax (500)
-    app.connect("build-finished", _copy)
+    app.add_html_math_renderer("mathml", (visit_inline, None), (visit_block, None))
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,17 +1,11 @@
 """The rendered book as readers see it: every chapter page of both editions opened in headless Chromium.
 
 Needs a built book (`make book`, which `make test` runs first) and Debian's `chromium` and `chromium-driver`.
-Without them the test skips and says how to install them; under CI (CI=true) it fails instead.
+Without them the test skips and says how to install them; under CI (CI=true) it fails instead (tests/_browser.py).
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
-import tempfile
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,61 +14,11 @@ from urllib.parse import urldefrag, urljoin, urlparse
 import pytest
 
 from _book import BOOK, ROOT, cells, notebooks, source
-
-BUILD = ROOT / "_build" / "html"
+from _browser import browser, off_host, requests_made, settle, site  # noqa: F401 - fixtures
 SHOTS = ROOT / "_build" / "screenshots"
 CHAPTERS = notebooks()
 IDS = [str(p.relative_to(BOOK)) for p in CHAPTERS]
 SCREENSHOT_PAGES = {"ko/02_all_layers.ipynb", "en/05_hooks_and_plots.ipynb"}
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def site():
-    """Serve _build/html on 127.0.0.1 for the module; yields the base URL."""
-    if not (BUILD / "index.html").exists():
-        _unavailable("No built book in _build/html: run `make book` first.")
-    handler = functools.partial(QuietHandler, directory=str(BUILD))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep the test output readable
-        pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        _unavailable("Chromium not found: install it with `apt-get install chromium chromium-driver` (Debian/Ubuntu).")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    profile = tempfile.mkdtemp(prefix="bertkit-chromium-")
-    for flag in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-        "--disable-quic", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}", "--window-size=1280,1600",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def _expects_figures(path: Path) -> bool:
@@ -120,6 +64,25 @@ return {checked: checked, bad: bad};
 """
 
 
+# Math is MathML written at build time (_ext/offline_math.py). Every math element Sphinx writes (span.math,
+# div.math) must hold a <math> that the browser lays out as MathML (computed display "math" or "block math",
+# not the "inline" of an unknown element) with a size; the text outside code must show no TeX delimiters.
+MATH_PROBE = r"""
+const math = Array.from(document.querySelectorAll('article .math'));
+const pending = math.filter(el => {
+  const m = el.querySelector('math');
+  if (!m) return true;
+  if (el.getClientRects().length === 0) return false;  // not displayed (a closed dropdown): only needs its <math>
+  const box = m.getBoundingClientRect();
+  return !getComputedStyle(m).display.includes('math') || box.width === 0 || box.height === 0;
+}).length;
+const clone = document.querySelector('article').cloneNode(true);
+clone.querySelectorAll('pre, code, script, math').forEach(el => el.remove());
+const raw = (clone.textContent.match(/\\[(\[]|\$\$|\\(frac|tanh|texttt|sum)\b/g) || []).slice(0, 5);
+return {math: math.length, pending: pending, raw: raw};
+"""
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
 def test_chapter_page(site, browser, chapter):
     from selenium.webdriver.common.by import By
@@ -128,6 +91,7 @@ def test_chapter_page(site, browser, chapter):
     edition, name = chapter.parent.name, chapter.stem
     url = urljoin(site, str(rel.with_suffix(".html")))
     browser.get_log("browser")  # drop what earlier pages logged
+    browser.get_log("performance")
     browser.get(url)
     # Web fonts load lazily after layout; ask for the Hangul face explicitly (a missing file stays "error").
     browser.execute_async_script(
@@ -138,13 +102,17 @@ def test_chapter_page(site, browser, chapter):
     )
     assert "Page not found" not in browser.title, f"{url} does not exist"
 
-    # A resource on another host (MathJax's CDN) fails only because this machine is offline; a reader online
-    # loads it. Everything served from the book itself must load, and no script may fail.
-    errors = [
-        e for e in browser.get_log("browser")
-        if e["level"] == "SEVERE" and not (e["source"] == "network" and urlparse(site).netloc not in e["message"])
-    ]
+    # A reader may be offline (a classroom, a train): the page asks no other host for anything, and nothing fails.
+    settle(browser)
+    elsewhere = off_host(requests_made(browser), site)
+    assert not elsewhere, f"{url} loads from another host: {elsewhere}"
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, f"console errors on {url}: {errors}"
+
+    # Math renders: every math element is laid out as MathML, no raw TeX is left
+    math = browser.execute_script(MATH_PROBE)
+    assert math["pending"] == 0, f"{math['pending']} of {math['math']} math elements not rendered on {url}: {math}"
+    assert not math["raw"], f"raw TeX left in the text of {url}: {math['raw']}"
 
     images = browser.find_elements(By.CSS_SELECTOR, "article img")
     for img in images:
@@ -162,7 +130,7 @@ def test_chapter_page(site, browser, chapter):
 
     colab = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "a[href*='colab.research.google.com']")]
     assert colab, f"no Colab button on {url}"
-    assert all(h.endswith(f"/blob/main/book/{edition}/{name}.ipynb") for h in colab), f"Colab link of {url}: {colab}"
+    assert all(h.endswith(f"/blob/main/colab/{edition}/{name}.ipynb") for h in colab), f"Colab link of {url}: {colab}"
 
     for href in {a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "article a[href]")}:
         target, fragment = urldefrag(href)
