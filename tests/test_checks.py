@@ -254,3 +254,62 @@ def test_self_check_reports_each_exercise(loaded, capsys):
     with pytest.raises(CheckFailed) as err:
         check.ch6.self_check({"model": model})
     assert "6.1" not in str(err.value) and "6.2" in str(err.value)
+
+
+# Exercises are independent: an answer or solution cell never rebinds a chapter variable that a later cell reads.
+
+def _names(code: str, ctx: type) -> set[str]:
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    found = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ctx)}
+    if ctx is ast.Store:
+        found |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        found |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                  for a in n.names}
+    return found
+
+
+def _clobbered(chapter_cells: list[dict], self_check_reads: set[str] = frozenset()) -> list[str]:
+    """(cell, name) where an exercise cell rebinds a name the chapter defined earlier and a later cell reads.
+
+    ``self_check_reads``: the names ``check.chN.self_check(globals())`` reads (every check's parameters).
+    """
+    import ast
+
+    code = [(i, c) for i, c in enumerate(chapter_cells) if c["cell_type"] == "code"]
+    exercise = [i for i, c in code if {"solution", "exercise-stub"} & set(c["metadata"].get("tags", []))]
+    if not exercise:
+        return []
+    defined = set().union(*(_names(source(c), ast.Store) for i, c in code if i < exercise[0]))
+    problems = []
+    for i in exercise:
+        after = [c for j, c in code if j > i and not {"solution", "exercise-stub"} & set(c["metadata"].get("tags", []))]
+        later = set().union(set(), *(_names(source(c), ast.Load) for c in after))
+        if any("self_check(globals())" in source(c) for c in after):
+            later |= set(self_check_reads)
+        for name in sorted(_names(source(chapter_cells[i]), ast.Store) & defined & later - {"_", "check"}):
+            problems.append(f"cell {i} rebinds {name!r}")
+    return problems
+
+
+@pytest.mark.parametrize("path", [p for p in notebooks() if _has_exercises(p)], ids=lambda p: str(p.relative_to(BOOK)))
+def test_exercises_do_not_rebind_chapter_variables(path):
+    module = CHECKS.get(_number(path))
+    reads = {p for ex in (check.exercises(module).values() if module else ()) for p in inspect.signature(ex.func).parameters}
+    assert not _clobbered(cells(path), reads)
+
+
+def test_rebinding_is_detected():
+    def cell(text, tags=()):
+        return {"cell_type": "code", "metadata": {"tags": list(tags)}, "source": text}
+
+    chapter = [cell("built = make()"), cell("built = other()", ["solution"]), cell("check.ch1.q1(x)\nuse(built)")]
+    assert _clobbered(chapter) == ["cell 1 rebinds 'built'"]
+    chapter[1] = cell("mine = other()", ["solution"])
+    assert _clobbered(chapter) == []
+    chapter[1:] = [cell("built = other()", ["solution"]), cell("check.ch1.self_check(globals())")]
+    assert _clobbered(chapter) == [] and _clobbered(chapter, {"built"}) == ["cell 1 rebinds 'built'"]
