@@ -279,7 +279,8 @@ def run(
             still works until bertkit 0.3, with a DeprecationWarning.
         model: a transformers encoder (``AutoModel`` or a task model). It runs in eval mode (no dropout) and
             is put back in the mode it was in; the inputs are moved to ``model.device``.
-        texts, pairs, **encode_kwargs: as in :func:`encode`. ``token_type_ids`` the model can't use are
+        texts, pairs: as in :func:`encode`.
+        **encode_kwargs: as in :func:`encode`. ``token_type_ids`` the model can't use are
             dropped (see :func:`drop_unusable_token_types`).
 
     Returns:
