@@ -1,0 +1,137 @@
+"""Compute precision for :func:`bertkit.extract`: ``precision="float32" | "bfloat16" | "int8"``.
+
+    >>> vectors = bertkit.extract(texts, precision="bfloat16")   # same vectors to cosine 0.9999, faster on
+    ...                                                          # a CPU with AVX-512 BF16 or AMX
+
+``precision`` is how the encoder computes; ``dtype`` stays the dtype of the returned array or file. Measured on the
+bundled all-MiniLM-L6-v2 (fidelity is the cosine of each text's vector to its float32 vector; speed and figures in
+benchmarks/README.md, measured in one run by benchmarks/extract.py):
+
+- ``"float32"``: the model's own weights; on a CPU the linear layers run through oneDNN with packed weights
+  (:mod:`bertkit.onednn`).
+- ``"bfloat16"``: PyTorch autocast (``torch.autocast(..., dtype=torch.bfloat16)``): matrix multiplies in bfloat16,
+  layer norms, softmax and the pooled sums in float32. Every vector's cosine to float32 was at least 0.9999.
+  Casting the weights themselves to bfloat16 (``model.to(torch.bfloat16)``) was faster still but put some vectors
+  below 0.9999 (min 0.99988 on 256 texts), so autocast is what runs.
+- ``"int8"``: PyTorch dynamic quantization (``torch.ao.quantization.quantize_dynamic``; fbgemm kernels, int8
+  weights per output channel, activations quantized per batch as they arrive) of a copy of the encoder, made at
+  each call. The feed-forward output layers (``4h -> h``: their input, after GELU, has outlier features that
+  per-tensor activation scales handle badly) stay in float32. Fidelity is clearly lower than bfloat16's: see the
+  figures in benchmarks/README.md, and check it on your own data before relying on it. torch 2.13 marks its
+  quantized tensors deprecated (to be replaced by torchao, whose int8 path needs torch.compile to be fast: tens of
+  seconds of compiling per model and shape on a 2-core CPU, and importing torchao slows every model load because
+  transformers imports it when installed); this path is kept until that is cheaper.
+
+When the CPU lacks the instructions a precision needs (bfloat16: AVX-512 BF16 or AMX; int8: AVX-512 VNNI or
+AVX-VNNI, and a quantized engine in this torch) a warning says so and float32 runs instead: on such a CPU the
+emulated kernels are slower than float32. :func:`supported` says what this machine can do.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import warnings
+from contextlib import AbstractContextManager, ExitStack, nullcontext
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .onednn import packed_linears
+
+__all__ = ["PRECISIONS", "check_precision", "prepare", "supported"]
+
+PRECISIONS = ("float32", "bfloat16", "int8")
+
+_NEEDS = {
+    "bfloat16": ({"avx512_bf16", "amx_bf16"}, "AVX-512 BF16 or AMX"),
+    "int8": ({"avx512_vnni", "avx_vnni", "amx_int8"}, "AVX-512 VNNI or AVX-VNNI"),
+}
+
+
+def check_precision(precision: str) -> str:
+    """``precision`` itself, or a ValueError that lists the valid ones."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision={precision!r} is not supported: use one of {PRECISIONS}.")
+    return precision
+
+
+@functools.cache
+def _cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags from /proc/cpuinfo (empty where there is none, e.g. macOS)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return frozenset(line.split(":", 1)[1].split())
+    return frozenset()
+
+
+def supported(precision: str, device: str = "cpu") -> tuple[bool, str]:
+    """Whether ``precision`` runs natively on ``device`` here, and if not, why (a sentence for a warning)."""
+    check_precision(precision)
+    if precision == "float32":
+        return True, ""
+    if device != "cpu":
+        if precision == "bfloat16" and device == "cuda" and torch.cuda.is_bf16_supported():
+            return True, ""
+        return False, f"precision={precision!r} is implemented for CPUs (and bfloat16 for CUDA), not for {device!r}"
+    flags, names = _NEEDS[precision]
+    if not _cpu_flags() & flags:
+        return False, f"this CPU has no {names} instructions, so {precision} would be emulated and slower"
+    if precision == "int8" and not {"x86", "fbgemm"} & set(torch.backends.quantized.supported_engines):
+        return False, "this torch has no x86/fbgemm quantized engine"
+    return True, ""
+
+
+def prepare(encoder: nn.Module, precision: str) -> tuple[nn.Module, AbstractContextManager, str]:
+    """(encoder to run, context to run it in, precision that runs) for one :func:`bertkit.extract` call.
+
+    The encoder is the same module for float32 and bfloat16 and a quantized copy for int8 (the caller's model is
+    never changed). When ``precision`` cannot run natively here, a warning says why and float32 runs.
+    """
+    check_precision(precision)
+    device = next(encoder.parameters()).device.type
+    ok, why = supported(precision, device)
+    if not ok:
+        warnings.warn(f"{why}; computing in float32 instead.", stacklevel=3)
+        precision = "float32"
+    if precision == "bfloat16":
+        return encoder, torch.autocast(device, dtype=torch.bfloat16), precision
+    if precision == "int8":
+        quantized = quantize_int8(encoder)
+        return quantized, packed_linears(quantized), precision  # the float32 layers left still get packed
+    if device == "cpu":
+        return encoder, packed_linears(encoder), precision
+    return encoder, nullcontext(), precision
+
+
+def _sensitive(module: nn.Linear, hidden: int) -> bool:
+    """The feed-forward output layers (``4h -> h``), read from the shapes: no module names are assumed."""
+    return module.out_features == hidden and module.in_features > hidden
+
+
+def quantize_int8(encoder: nn.Module) -> nn.Module:
+    """A copy of ``encoder`` whose linear layers (but the feed-forward outputs) are dynamically quantized to int8."""
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    hidden = encoder.config.hidden_size
+    names = {
+        name: per_channel_dynamic_qconfig
+        for name, module in encoder.named_modules()
+        if type(module) is nn.Linear and not _sensitive(module, hidden)
+    }
+    engine = "x86" if "x86" in torch.backends.quantized.supported_engines else "fbgemm"
+    with ExitStack() as stack, warnings.catch_warnings():
+        # torch.ao's eager quantization prints a migration notice on every call (torchao is its successor; this
+        # API is kept in torch 2.13 and runs fbgemm's kernels without torchao's import cost or torch.compile).
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message="(?s).*torchao")
+        warnings.filterwarnings("ignore", message="(?s).*quantized tensor creation functions")
+        stack.callback(setattr, torch.backends.quantized, "engine", torch.backends.quantized.engine)
+        torch.backends.quantized.engine = engine
+        quantized = quantize_dynamic(copy.deepcopy(encoder), names, inplace=True)
+    return quantized.eval()
