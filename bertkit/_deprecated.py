@@ -47,3 +47,18 @@ def warn_renamed_argument(function: str, old: str, new: str) -> None:
         f"{function}({old}=)",
         f"{function}({old}=...) is now {function}({new}=...); the old name works until bertkit 0.3.",
     )
+
+
+def renamed_argument(function: str, new: str, new_value: str, old: str, old_value: str | None, default: str) -> str:
+    """The value of an argument renamed in 0.2: ``new_value``, or ``old_value`` (with a warning) when the
+    caller used the old keyword.
+
+    Raises:
+        TypeError: both names given.
+    """
+    if old_value is None:
+        return new_value
+    if new_value != default:
+        raise TypeError(f"{function}() got both {new}= and its old name {old}=: pass {new}= only.")
+    warn_renamed_argument(function, old, new)
+    return old_value

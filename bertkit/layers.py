@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from ._deprecated import renamed_argument
+
 LayerSpec = int | Sequence[int] | slice | str
 """An index (negative counts from the end), a list of indices, a slice such as ``slice(-4, None)``, or ``"all"``."""
 
@@ -101,20 +103,28 @@ def select_layers(stacked: Tensor, layers: LayerSpec) -> Tensor:
 
 
 def combine_layers(
-    stacked: Tensor, how: str = "last", *, k: int = 4, weights: Tensor | Sequence[float] | None = None
+    stacked: Tensor,
+    layer_pooling: str = "last",
+    *,
+    k: int = 4,
+    weights: Tensor | Sequence[float] | None = None,
+    how: str | None = None,
 ) -> Tensor:
     """Combine layers into one representation per token (the BERT paper's feature-based variants).
 
     Args:
         stacked: (L+1, batch, seq, hidden) from :func:`stack_layers`.
-        how: one of :data:`COMBINE_MODES`. ``"last"``, ``"second_to_last"``; ``"sum"``, ``"mean"`` or
+        layer_pooling: one of :data:`COMBINE_MODES` (the same argument as in :func:`bertkit.word_vectors`). ``"last"``, ``"second_to_last"``; ``"sum"``, ``"mean"`` or
             ``"concat"`` of the last ``k`` layers; ``"weighted"``: sum of all L+1 layers with ``weights``.
         k: how many of the last layers ``sum``/``mean``/``concat`` use.
         weights: L+1 weights for ``"weighted"`` (use :class:`ScalarMix` to learn them).
 
     Returns:
         (batch, seq, hidden), or (batch, seq, k * hidden) for ``"concat"``.
+
+    ``how=`` is the 0.1 name of ``layer_pooling`` (works until 0.3, with a DeprecationWarning).
     """
+    how = renamed_argument("bertkit.combine_layers", "layer_pooling", layer_pooling, "how", how, "last")
     n_states = stacked.shape[0]
     if how not in COMBINE_MODES:
         raise ValueError(f"Unknown combination {how!r}. Valid: {COMBINE_MODES}.")
@@ -124,7 +134,7 @@ def combine_layers(
         return stacked[layer_indices(n_states, -2)[0]]
     if how == "weighted":
         if weights is None:
-            raise ValueError(f"how='weighted' needs weights: {n_states} numbers, one per stacked state.")
+            raise ValueError(f"layer_pooling='weighted' needs weights: {n_states} numbers, one per stacked state.")
         w = torch.as_tensor(weights, dtype=stacked.dtype, device=stacked.device)
         if w.shape != (n_states,):
             raise ValueError(f"weights has shape {tuple(w.shape)}; expected ({n_states},), one per stacked state.")

@@ -12,8 +12,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ._deprecated import renamed_argument
+
 PROJECTIONS = ("pca", "pacmap")
-"""Methods :func:`project_2d` knows."""
+"""Values of ``projection`` in :func:`project_2d`."""
 
 
 def _numpy(x: Tensor | np.ndarray) -> np.ndarray:
@@ -75,16 +77,20 @@ def plot_heatmap(
     return ax
 
 
-def project_2d(vectors: Tensor | np.ndarray, method: str = "pca", *, seed: int = 0) -> np.ndarray:
+def project_2d(
+    vectors: Tensor | np.ndarray, projection: str = "pca", *, seed: int = 0, method: str | None = None
+) -> np.ndarray:
     """Project vectors to two dimensions.
 
     Args:
-        vectors: (n, hidden). method: ``"pca"`` (scikit-learn) or ``"pacmap"`` (the pacmap package).
+        vectors: (n, hidden). projection: one of :data:`PROJECTIONS`, ``"pca"`` (scikit-learn) or
+            ``"pacmap"`` (the pacmap package). ``method=`` is its 0.1 name (works until 0.3, with a warning).
         seed: random state, so the picture is the same on every run.
 
     Returns:
         (n, 2) float array.
     """
+    method = renamed_argument("bertkit.project_2d", "projection", projection, "method", method, "pca")
     if method not in PROJECTIONS:
         raise ValueError(f"Unknown projection {method!r}. Valid: {PROJECTIONS}.")
     x = _numpy(vectors)

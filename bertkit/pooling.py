@@ -10,13 +10,15 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from ._deprecated import renamed_argument
+
 POOLING_MODES = ("cls", "mean", "max", "mean_sqrt_len")
-"""Valid values of ``mode``. sentence-transformers calls the last one ``mean_sqrt_len_tokens``."""
+"""Valid values of ``pooling``. sentence-transformers calls the last one ``mean_sqrt_len_tokens``."""
 
 
-def _check(token_embeddings: Tensor, attention_mask: Tensor, mode: str) -> None:
-    if mode not in POOLING_MODES:
-        raise ValueError(f"Unknown pooling mode {mode!r}. Valid modes: {POOLING_MODES}.")
+def _check(token_embeddings: Tensor, attention_mask: Tensor, pooling: str) -> None:
+    if pooling not in POOLING_MODES:
+        raise ValueError(f"Unknown pooling mode {pooling!r}. Valid modes: {POOLING_MODES}.")
     if token_embeddings.dim() != 3:
         raise ValueError(
             f"token_embeddings must be (batch, seq, hidden), got shape {tuple(token_embeddings.shape)}. "
@@ -35,13 +37,15 @@ def _check(token_embeddings: Tensor, attention_mask: Tensor, mode: str) -> None:
         )
 
 
-def pool(token_embeddings: Tensor, attention_mask: Tensor, mode: str = "mean") -> Tensor:
+def pool(
+    token_embeddings: Tensor, attention_mask: Tensor, pooling: str = "mean", *, mode: str | None = None
+) -> Tensor:
     """Pool token vectors into one vector per text.
 
     Args:
         token_embeddings: (batch, seq, hidden), e.g. ``outputs.last_hidden_state`` or ``stacked[i]``.
         attention_mask: (batch, seq), 1 for real tokens and 0 for padding.
-        mode: one of :data:`POOLING_MODES`:
+        pooling: one of :data:`POOLING_MODES` (the same argument as in :func:`bertkit.extract`):
             ``"cls"`` the first token's vector (the ``[CLS]`` token with right padding);
             ``"mean"`` the average of the real tokens; ``"max"`` the element-wise maximum over real tokens;
             ``"mean_sqrt_len"`` the sum of real tokens divided by the square root of their number.
@@ -49,9 +53,12 @@ def pool(token_embeddings: Tensor, attention_mask: Tensor, mode: str = "mean") -
     Returns:
         (batch, hidden), e.g. ``torch.Size([2, 384])`` for two texts on the default model.
 
+    ``mode=`` is the 0.1 name of ``pooling`` (works until 0.3, with a DeprecationWarning).
+
     Raises:
         ValueError: unknown mode, mismatched shapes, or a row whose mask is all zeros.
     """
+    mode = renamed_argument("bertkit.pool", "pooling", pooling, "mode", mode, "mean")
     _check(token_embeddings, attention_mask, mode)
     # mask: (batch, seq, 1), in the embeddings' dtype so it multiplies cleanly
     mask = attention_mask.unsqueeze(-1).to(token_embeddings.dtype)

@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 import bertkit  # noqa: E402
+import bertkit.book  # noqa: E402
 
 
 def test_korean_font_renders_hangul_without_missing_glyphs():
@@ -53,6 +54,10 @@ def test_projection_is_2d_and_deterministic(method):
     p1, p2 = bertkit.project_2d(x, method, seed=1), bertkit.project_2d(x, method, seed=1)
     assert p1.shape == (30, 2)
     np.testing.assert_allclose(p1, p2)
+    # the two clusters stay apart: every point is nearer its own cluster's centre than the other's
+    centres = np.stack([p1[:15].mean(axis=0), p1[15:].mean(axis=0)])
+    nearest = np.linalg.norm(p1[:, None] - centres[None], axis=-1).argmin(axis=1)
+    np.testing.assert_array_equal(nearest, [0] * 15 + [1] * 15)
 
 
 def test_projection_errors():
