@@ -239,10 +239,23 @@ def test_a_models_own_limit_applies_by_default(run, model, tokenizer):
 @pytest.mark.parametrize("onednn", [True, False])
 def test_both_matrix_multiply_paths_agree_and_leave_the_model_as_it_was(run, model, references, monkeypatch, onednn):
     monkeypatch.setattr(bertkit.onednn, "ONEDNN", onednn)
+    calls = []
+    real = bertkit.onednn._packed_forward
+
+    def counted(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(bertkit.onednn, "_packed_forward", counted)
     hooks_before = {name: (len(m._forward_hooks), len(m._forward_pre_hooks)) for name, m in model.named_modules()}
     vectors = run(TEXTS, layers=[0, -1], batch_size=4)
     expected = np.stack([[ref[0].mean(dim=0).numpy(), ref[-1].mean(dim=0).numpy()] for ref in references])
     np.testing.assert_allclose(vectors, expected, atol=1e-5, rtol=0)
+    packed_ran = bool(calls)
+    if onednn and bertkit.onednn._onednn_available():
+        assert packed_ran, "ONEDNN=True: the linear layers ran through the packed oneDNN path"
+    else:
+        assert not packed_ran, "ONEDNN=False (or no oneDNN): PyTorch's default matrix multiply only"
     with pytest.raises(ValueError):
         run([*TEXTS, ""])
     with pytest.raises(TypeError):
