@@ -313,3 +313,49 @@ def test_rebinding_is_detected():
     assert _clobbered(chapter) == []
     chapter[1:] = [cell("built = other()", ["solution"]), cell("check.ch1.self_check(globals())")]
     assert _clobbered(chapter) == [] and _clobbered(chapter, {"built"}) == ["cell 1 rebinds 'built'"]
+
+
+def test_ch8(loaded):
+    tokenizer, model = loaded
+    sentence = "Unbelievably, the bank opened."
+    words = bertkit.word_vectors(sentence, tokenizer, model, layers=-2, subtoken_pooling="mean")[0]
+    assert check.ch8.q1(words, sentence, tokenizer, model)
+    last = bertkit.word_vectors(sentence, tokenizer, model, layers=-1, subtoken_pooling="mean")[0]
+    _fails(check.ch8.q1, last, sentence, tokenizer, model, match="second-to-last")
+    most = max(len(p) for p in words.pieces)
+    longest = next(w for w, p in zip(words.words, words.pieces) if len(p) == most)
+    assert check.ch8.q2(longest, words)
+    if most > min(len(p) for p in words.pieces):
+        shortest = next(w for w, p in zip(words.words, words.pieces) if len(p) < most)
+        _fails(check.ch8.q2, shortest, words, match="most pieces")
+    hidden = model.config.hidden_size
+    assert check.ch8.q3((len(words), 8 * hidden), words, model)
+    _fails(check.ch8.q3, (len(words), 4 * hidden), words, model, match="ex3_shape")
+    assert check.ch8.q4(1.0)
+    _fails(check.ch8.q4, 0.93, match="same position")
+
+
+def test_ch9(loaded):
+    tokenizer, _ = loaded
+    documents = [" ".join(["The river bank was steep and covered in snow."] * 40)]
+    counts = {s: len(tokenizer(documents[0], truncation=True, max_length=128, stride=s,
+                               return_overflowing_tokens=True)["input_ids"]) for s in (0, 64)}
+    assert counts[64] > counts[0] > 1
+    assert check.ch9.q1(counts, documents, tokenizer, 128)
+    _fails(check.ch9.q1, {0: counts[0], 64: counts[0]}, documents, tokenizer, 128, match="stride=64")
+
+    torch.manual_seed(0)
+    window_vectors, mapping = torch.randn(5, 8), torch.tensor([0, 0, 0, 1, 1])
+    weighted = torch.stack([window_vectors[:3].mean(0) + 0.1, window_vectors[3:].mean(0) + 1.0])
+    plain = torch.stack([window_vectors[:3].mean(0), window_vectors[3:].mean(0)])
+    most = int(torch.nn.functional.cosine_similarity(plain, weighted).argmin())
+    assert check.ch9.q2(plain, most, window_vectors, mapping, weighted)
+    _fails(check.ch9.q2, plain, 1 - most, window_vectors, mapping, weighted, match="changed_most")
+    _fails(check.ch9.q2, weighted, most, window_vectors, mapping, weighted, match="unweighted mean")
+
+    class St:
+        max_seq_length = 256
+
+    longest = len(tokenizer(documents[0])["input_ids"])
+    assert check.ch9.q3(longest <= 256, St, documents, tokenizer)
+    _fails(check.ch9.q3, longest > 256, St, documents, tokenizer, match="longest document")
