@@ -133,7 +133,7 @@ def test_chunked_extract_equals_the_windows_run_by_hand(tokenizer, model, long_t
 
 
 def test_encode_and_run_chunk_with_the_sample_mapping(tokenizer, model, long_text):
-    enc, out = bertkit.run(model, tokenizer, ["short", long_text], max_length=64, long_texts="chunk", stride=8)
+    enc, out = bertkit.run(tokenizer, model, ["short", long_text], max_length=64, long_texts="chunk", stride=8)
     doc = enc["overflow_to_sample_mapping"]
     assert doc[0] == 0 and (doc == 1).sum() > 1
     assert out.last_hidden_state.shape[:2] == enc["input_ids"].shape
@@ -161,7 +161,7 @@ def test_extract_equals_sentence_transformers_beyond_its_length(tokenizer, model
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the truncation warning
         ours = bertkit.extract(texts, model=model, tokenizer=tokenizer, progress=False)[:, 0]
-        enc, out = bertkit.run(model, tokenizer, texts, long_texts="truncate")
+        enc, out = bertkit.run(tokenizer, model, texts, long_texts="truncate")
     ours_run = bertkit.pool(out.last_hidden_state, enc["attention_mask"], "mean")
     reference = st.encode(texts, normalize_embeddings=False)  # the pipeline's Normalize still applies
     for vectors in (ours, ours_run.numpy()):
