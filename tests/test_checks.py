@@ -359,3 +359,35 @@ def test_ch9(loaded):
     longest = len(tokenizer(documents[0])["input_ids"])
     assert check.ch9.q3(longest <= 256, St, documents, tokenizer)
     _fails(check.ch9.q3, longest > 256, St, documents, tokenizer, match="longest document")
+
+
+def test_ch7():
+    import unicodedata
+
+    from tokenizers import BertWordPieceTokenizer
+
+    from bertkit.book import load_reviews
+
+    reviews = load_reviews("ko", "train")[0]
+    eojeols = [e for review in reviews for e in review.split()]
+
+    def train(size):
+        tok = BertWordPieceTokenizer(lowercase=False, strip_accents=False, clean_text=True, handle_chinese_chars=False)
+        tok.train_from_iterator(reviews, vocab_size=size, min_frequency=2, limit_alphabet=3000, show_progress=False)
+        return tok
+
+    cased, small = train(3000), train(500)
+    pieces = [len(small.encode(e, add_special_tokens=False).tokens) for e in eojeols]
+    assert check.ch7.q1(sum(pieces) / len(pieces), eojeols, cased)
+    _fails(check.ch7.q1, 1.0, eojeols, cased, match="3,000-token vocabulary")
+
+    sentence = "배우들의 연기가 정말 좋았다"
+    typed_on_mac = unicodedata.normalize("NFD", sentence)
+    assert check.ch7.q2(lambda texts: [unicodedata.normalize("NFC", t) for t in texts], typed_on_mac, sentence)
+    _fails(check.ch7.q2, lambda texts: list(texts), typed_on_mac, sentence, match="NFC")
+    _fails(check.ch7.q2, "NFC", typed_on_mac, sentence, match="function")
+
+    count = {e: len(cased.encode(e, add_special_tokens=False).tokens) for e in set(eojeols)}
+    assert check.ch7.q3(max(count, key=count.get), eojeols, cased)
+    _fails(check.ch7.q3, min(count, key=count.get), eojeols, cased, match="pieces")
+    _fails(check.ch7.q3, "없는어절입니다만", eojeols, cased, match="not an")
