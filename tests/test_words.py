@@ -221,3 +221,17 @@ def test_unknown_pieces_are_words_too(tokenizer, model):
     states = _hand_states(tokenizer, model, text)
     unk = tokenizer(text)["input_ids"].index(tokenizer.unk_token_id)
     assert_close(got.vectors[3], states[-1, unk], rtol=1e-5, atol=1e-5)
+
+
+def test_kiwipiepy_morphemes_load_offline_and_widen_over_unknown_pieces(tokenizer, model):
+    """kiwipiepy's model ships as a package (the network guard in conftest refuses any download); its morpheme
+    spans inside an [UNK] 어절 widen to the whole 어절 on the bundled English vocabulary."""
+    from kiwipiepy import Kiwi
+
+    text = "배가 고파서 배를 깎아 먹었다."
+    spans = [(m.start, m.start + m.len) for m in Kiwi().tokenize(text)]
+    assert (10, 11) in spans  # 깎, inside the [UNK] piece of 깎아 (10, 12)
+    with pytest.raises(ValueError, match="cuts the piece"):
+        word_vectors(text, tokenizer, model, spans=[spans])
+    got = word_vectors(text, tokenizer, model, spans=[spans], cut_pieces="widen")[0]
+    assert got.spans[spans.index((10, 11))] == (10, 12) and len(got) == len(spans)
