@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 
+import numpy as np
 import pytest
 import torch
 
@@ -391,3 +392,26 @@ def test_ch7():
     assert check.ch7.q3(max(count, key=count.get), eojeols, cased)
     _fails(check.ch7.q3, min(count, key=count.get), eojeols, cased, match="pieces")
     _fails(check.ch7.q3, "없는어절입니다만", eojeols, cased, match="not an")
+
+
+def test_ch10():
+    from sklearn.cluster import KMeans
+
+    err = bertkit.VectorsMismatchError("layer3.npy does not match (layers: [3] != [6]).")
+    assert check.ch10.q1(err)
+    _fails(check.ch10.q1, ValueError("layers"), match="`mismatch` is ValueError")
+    _fails(check.ch10.q1, bertkit.VectorsMismatchError("pooling: 'cls' != 'mean'"), match="layers")
+
+    rng = np.random.default_rng(0)
+    corpus_layers = rng.normal(size=(30, 2, 8)).astype("float32")
+    query_layers = rng.normal(size=(10, 2, 8)).astype("float32")
+    unit = corpus_layers[:, 1] / np.linalg.norm(corpus_layers[:, 1], axis=1, keepdims=True)
+    top = torch.topk(torch.from_numpy(query_layers[:, 1]) @ torch.from_numpy(unit).T, 3)
+    raw = torch.from_numpy(query_layers[:, 1]) @ torch.from_numpy(corpus_layers[:, 1]).T
+    share = (torch.topk(raw, 3).indices != top.indices).any(dim=1).float().mean().item()
+    assert check.ch10.q2(share, top, query_layers, corpus_layers, 1, 3)
+    _fails(check.ch10.q2, share + 0.1, top, query_layers, corpus_layers, 1, 3, match="other neighbours")
+
+    assert check.ch10.q3(KMeans(n_clusters=4, n_init=2, random_state=0).fit(unit), unit)
+    _fails(check.ch10.q3, KMeans(n_clusters=2, n_init=2, random_state=0).fit(unit), unit, match="4 clusters")
+    _fails(check.ch10.q3, KMeans(n_clusters=4), unit, match="not fitted")
