@@ -15,8 +15,12 @@ spans the caller gives (``offset_mapping``: e.g. Korean morphemes from kiwipiepy
   ``"sum"`` (the BERT paper's and McCormick's "sum of the last four") or ``"concat"`` (the paper's best
   feature-based NER variant).
 
-Both poolings are per-position selections and averages, so the order (layers first, then pieces) does not
-change the result.
+Layers are combined first, then pieces, as flair does. For sums and means the order does not matter; for
+``layer_pooling="concat"`` with ``"first_last"`` it fixes the layout: the first piece's layers, then the last
+piece's layers.
+
+Long texts follow the library's one policy (:mod:`bertkit.long_texts`): ``long_texts="error" | "truncate" |
+"chunk"``; with ``"chunk"`` each piece is read from the overlapping window where it has the most context.
 """
 
 from __future__ import annotations
