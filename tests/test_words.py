@@ -8,9 +8,7 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-import bertkit
 from bertkit.words import LAYER_POOLING, SUBTOKEN_POOLING, whitespace_spans, word_vectors
-from families import FAMILIES, build
 
 # words that split into many pieces, next to one-piece words and punctuation
 TEXT = "Pneumonoultramicroscopicsilicovolcanoconiosis is unbelievably rare, said the doctor."
@@ -147,9 +145,8 @@ def test_long_texts_error_or_truncate(tokenizer, model):
     assert list(cut[0].words) == kept and 0 < len(kept) < len(hand)
 
 
-@pytest.mark.parametrize("family", FAMILIES)
-def test_every_family(family, tmp_path):
-    tokenizer, model = bertkit.load(build(family, tmp_path / family))
+def test_every_family(family):
+    _, tokenizer, model = family  # conftest's session fixture: each family's tiny checkpoint, built once
     text = "배가 고파서 배를 깎아 먹었다. The bank was closed."
     for pooling in SUBTOKEN_POOLING:
         got = word_vectors([text, "배"], tokenizer, model, layers="all", layer_pooling="mean",
