@@ -81,9 +81,7 @@ def _checkpoint_file(source: str, filename: str) -> Path | None:
     return Path(cached) if isinstance(cached, str) else None
 
 
-def sentence_transformers_limit(
-    tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel | None = None
-) -> int | None:
+def sentence_transformers_limit(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel | None = None) -> int | None:
     """``max_seq_length`` from the checkpoint's ``sentence_bert_config.json``, or None when it has none.
 
     sentence-transformers truncates every text to this length (256 for all-MiniLM-L6-v2, whose position
@@ -200,12 +198,12 @@ def tokenize_long(
         n_tokens = sum(len(enc["input_ids"][r]) - n_special for r in rows) + n_special  # stride 0: windows partition it
         raise ValueError(
             f"texts[{start + first}] is longer than max_length={max_length} tokens: it has {n_tokens} "
-            f"({len(too_long)} of {len(texts)} text(s) are too long). Pass long_texts='truncate' to cut them, or long_texts='chunk' (with stride=) to read "
-            "them whole in overlapping windows."
+            f"({len(too_long)} of {len(texts)} text(s) are too long). Pass long_texts='truncate' to cut them, or "
+            "long_texts='chunk' (with stride=) to read them whole in overlapping windows."
         )
     first_rows = np.flatnonzero(np.r_[True, np.diff(doc) != 0])  # the first window of every text
-    first = {key: [value[r] for r in first_rows] for key, value in enc.items()}
-    return LongTokens(first, list(range(len(texts))), windows.tolist())
+    kept = {key: [value[r] for r in first_rows] for key, value in enc.items()}
+    return LongTokens(kept, list(range(len(texts))), windows.tolist())
 
 
 def _tokenize_pairs(tokenizer, texts, pairs, max_length, long_texts, start):
@@ -219,7 +217,9 @@ def _tokenize_pairs(tokenizer, texts, pairs, max_length, long_texts, start):
             f"({len(too_long)} of {len(texts)} pair(s) are too long). Pass long_texts='truncate' to cut them."
         )
     if too_long:
-        cut = tokenizer([texts[i] for i in too_long], [pairs[i] for i in too_long], truncation=True, max_length=max_length)
+        cut = tokenizer(
+            [texts[i] for i in too_long], [pairs[i] for i in too_long], truncation=True, max_length=max_length
+        )
         for key, values in enc.items():
             for i, row in zip(too_long, cut[key]):
                 values[i] = row
@@ -248,7 +248,9 @@ def pool_chunks(
     """
     doc = torch.as_tensor(doc, dtype=torch.long, device=vectors.device)
     if doc.shape[0] != vectors.shape[0] or weights.shape[0] != vectors.shape[0]:
-        raise ValueError(f"{vectors.shape[0]} window vectors but {doc.shape[0]} doc ids and {weights.shape[0]} weights.")
+        raise ValueError(
+            f"{vectors.shape[0]} window vectors but {doc.shape[0]} doc ids and {weights.shape[0]} weights."
+        )
     counts = torch.bincount(doc, minlength=n_docs)
     if len(counts) > n_docs or bool((counts == 0).any()):
         raise ValueError(f"doc must give every one of the {n_docs} texts at least one window, and no other index.")

@@ -74,8 +74,15 @@ def test_bad_policy_or_stride_is_refused_with_a_clear_error(tokenizer, model, po
     with pytest.raises(ValueError, match=match):
         bertkit.encode(tokenizer, ["some text"], model=model, max_length=16, long_texts=policy, stride=stride)
     with pytest.raises(ValueError, match=match):
-        bertkit.extract(["some text"], model=model, tokenizer=tokenizer, max_length=16, long_texts=policy,
-                        stride=stride, progress=False)
+        bertkit.extract(
+            ["some text"],
+            model=model,
+            tokenizer=tokenizer,
+            max_length=16,
+            long_texts=policy,
+            stride=stride,
+            progress=False,
+        )
 
 
 def test_pairs_cannot_be_chunked(tokenizer, model):
@@ -92,11 +99,13 @@ def test_pool_chunks_equals_the_weighted_mean_and_the_max_by_hand():
     weights = torch.tensor([4, 2, 7, 3, 1])
     doc = [0, 0, 1, 2, 2]
     mean = pool_chunks(vectors, weights, doc, 3, "mean")
-    by_hand = torch.stack([
-        (4 * vectors[0] + 2 * vectors[1]) / 6,
-        vectors[2],
-        (3 * vectors[3] + 1 * vectors[4]) / 4,
-    ])
+    by_hand = torch.stack(
+        [
+            (4 * vectors[0] + 2 * vectors[1]) / 6,
+            vectors[2],
+            (3 * vectors[3] + 1 * vectors[4]) / 4,
+        ]
+    )
     torch.testing.assert_close(mean, by_hand)
     highest = pool_chunks(vectors, weights, doc, 3, "max")
     torch.testing.assert_close(highest, torch.stack([vectors[:2].amax(0), vectors[2], vectors[3:].amax(0)]))
@@ -108,10 +117,27 @@ def test_pool_chunks_equals_the_weighted_mean_and_the_max_by_hand():
 def test_chunked_extract_equals_the_windows_run_by_hand(tokenizer, model, long_text, pooling):
     max_length, stride = 64, 16
     texts = ["A short review.", long_text]
-    got = bertkit.extract(texts, model=model, tokenizer=tokenizer, max_length=max_length, long_texts="chunk",
-                          stride=stride, pooling=pooling, layers=[0, -1], progress=False, batch_size=3)
-    enc = tokenizer(texts, truncation=True, max_length=max_length, stride=stride, return_overflowing_tokens=True,
-                    padding=True, return_tensors="pt")
+    got = bertkit.extract(
+        texts,
+        model=model,
+        tokenizer=tokenizer,
+        max_length=max_length,
+        long_texts="chunk",
+        stride=stride,
+        pooling=pooling,
+        layers=[0, -1],
+        progress=False,
+        batch_size=3,
+    )
+    enc = tokenizer(
+        texts,
+        truncation=True,
+        max_length=max_length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        padding=True,
+        return_tensors="pt",
+    )
     doc = enc.pop("overflow_to_sample_mapping")
     with torch.inference_mode():
         hidden = model(**enc, output_hidden_states=True).hidden_states
@@ -177,8 +203,9 @@ def test_encode_and_extract_share_one_rule(tokenizer, model, long_text):
             bertkit.extract(["hello"], model=model, tokenizer=tokenizer, max_length=bad, progress=False)
     for call in (
         lambda: bertkit.encode(tokenizer, ["short", long_text], model=model, long_texts="error"),
-        lambda: bertkit.extract(["short", long_text], model=model, tokenizer=tokenizer, long_texts="error",
-                                progress=False),
+        lambda: bertkit.extract(
+            ["short", long_text], model=model, tokenizer=tokenizer, long_texts="error", progress=False
+        ),
     ):
         with pytest.raises(ValueError, match=r"texts\[1\] is longer than max_length=256"):
             call()
