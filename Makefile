@@ -14,7 +14,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install book html test test-notebooks test-families test-html test-library clean
+.PHONY: install book html lint test test-notebooks test-families test-html test-library clean
 
 install: $(STAMP)
 
@@ -53,7 +53,7 @@ html:
 # other results; the browser tests come after the book is built.
 test: install
 	rm -rf $(NB_CACHE) $(FAMILY_DIR)
-	$(MAKE) --no-print-directory -k test-notebooks test-families test-html test-library
+	$(MAKE) --no-print-directory -k lint test-notebooks test-families test-html test-library
 
 test-notebooks:
 	$(NBMAKE) -p tests.nbmake_cache --nb-cache=$(NB_CACHE)
@@ -68,6 +68,11 @@ test-families:
 # The book from the cache nbmake filled; fails if the build had to execute a chapter itself.
 test-html: html
 	$(PY) tests/nbmake_cache.py --verify $(NB_CACHE)
+
+# ruff (bertkit/ and tests/) and mypy (bertkit/), configured in pyproject.toml; first, as they take seconds
+lint: install
+	$(VENV)/bin/ruff check bertkit tests
+	$(VENV)/bin/mypy
 
 test-library:
 	$(PY) -m pytest tests -p no:cacheprovider

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from types import FrameType
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -15,7 +16,7 @@ warning, not fifty. Tests that check a warning clear this first."""
 
 def _caller_stacklevel() -> int:
     """The stacklevel of the first frame outside bertkit and the import machinery (the reader's code)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     level = 1
     while frame is not None:
         filename = frame.f_code.co_filename

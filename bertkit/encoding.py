@@ -23,7 +23,6 @@ from transformers.utils import ModelOutput
 from .long_texts import max_input_length, position_limit, tokenize_long
 
 
-
 class TokenizerMismatchError(ValueError):
     """The tokenizer was not made for this model: its ids would index the wrong (or no) embeddings."""
 
@@ -111,7 +110,8 @@ def check_pair(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -> No
     Raises:
         TokenizerMismatchError: with what to do instead.
     """
-    n_embeddings = model.get_input_embeddings().num_embeddings
+    embeddings: Any = model.get_input_embeddings()
+    n_embeddings = int(embeddings.num_embeddings)
     if len(tokenizer) > n_embeddings:
         raise TokenizerMismatchError(
             f"The tokenizer has {len(tokenizer)} tokens but the model's embedding table has only "
@@ -270,7 +270,7 @@ def run(
     texts: str | Sequence[str],
     pairs: str | Sequence[str] | None = None,
     **encode_kwargs: Any,
-) -> tuple[BatchEncoding, ModelOutput]:
+) -> tuple[BatchEncoding, Any]:
     """Encode texts and run the model once in eval mode, without gradients, returning every hidden state.
 
     Args:
@@ -284,7 +284,8 @@ def run(
             dropped (see :func:`drop_unusable_token_types`).
 
     Returns:
-        ``(encoding, outputs)``; ``outputs.hidden_states`` is a tuple of ``num_hidden_layers + 1`` tensors
+        ``(encoding, outputs)``; ``outputs`` is the model's ``ModelOutput`` (typed ``Any``: its fields depend
+        on the model, e.g. ``logits`` for a task head); ``outputs.hidden_states`` is a tuple of ``num_hidden_layers + 1`` tensors
         (batch, seq, hidden), the embedding layer first. ``encoding`` stays on the CPU.
     """
     if isinstance(tokenizer, nn.Module) and isinstance(model, PreTrainedTokenizerBase):

@@ -35,6 +35,7 @@ import warnings
 import weakref
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from pathlib import Path
+from typing import Any, overload
 
 import numpy as np
 import torch
@@ -47,9 +48,9 @@ from .layers import LayerSpec, layer_indices
 from .loading import load, resolve_checkpoint
 from .long_texts import check_policy, pool_chunks, tokenize_long
 from .npy_stream import write_npy
+from .pooling import POOLING_MODES, pool
 from .precision import check_precision
 from .precision import prepare as prepare_precision
-from .pooling import POOLING_MODES, pool
 
 __all__ = ["WINDOW", "extract"]
 
@@ -62,6 +63,48 @@ class _Stop(BaseException):
 
     A BaseException, like GeneratorExit: an ``except Exception`` inside the model must not swallow it.
     """
+
+
+@overload
+def extract(
+    texts: str | Iterable[str],
+    checkpoint: str | os.PathLike | None = ...,
+    *,
+    layers: LayerSpec = ...,
+    pooling: str = ...,
+    batch_size: int = ...,
+    max_length: int | None = ...,
+    dtype: str | np.dtype = ...,
+    precision: str = ...,
+    out: str | os.PathLike | None = ...,
+    progress: bool = ...,
+    strict: bool = ...,
+    long_texts: str = ...,
+    stride: int = ...,
+    tokenizer: PreTrainedTokenizerBase | None = ...,
+    model: PreTrainedModel | None = ...,
+) -> np.ndarray: ...
+
+
+@overload
+def extract(
+    texts: str | Iterable[str],
+    checkpoint: str | os.PathLike | None = ...,
+    *,
+    layers: LayerSpec = ...,
+    pooling: None,
+    batch_size: int = ...,
+    max_length: int | None = ...,
+    dtype: str | np.dtype = ...,
+    precision: str = ...,
+    out: str | os.PathLike | None = ...,
+    progress: bool = ...,
+    strict: bool = ...,
+    long_texts: str = ...,
+    stride: int = ...,
+    tokenizer: PreTrainedTokenizerBase | None = ...,
+    model: PreTrainedModel | None = ...,
+) -> list[np.ndarray]: ...
 
 
 def extract(
@@ -163,7 +206,7 @@ def extract(
     check_policy(long_texts, stride, max_length, tokenizer.num_special_tokens_to_add())
     if long_texts == "chunk" and pooling is None:
         raise ValueError("long_texts='chunk' pools each window and then the windows: it needs a pooling mode.")
-    encoder = getattr(model, "base_model", model)
+    encoder: Any = getattr(model, "base_model", model)  # transformers' config attributes are dynamic
     # the encoder that runs: the model's own, or an int8 copy; the context runs it in the chosen precision
     encoder, compute, _ = prepare_precision(encoder, precision)
     n_states = encoder.config.num_hidden_layers + 1
@@ -176,7 +219,8 @@ def extract(
     model.eval()
     try:
         with compute:
-            windows = (runner.window(chunk, start, batch_size, bar) for start, chunk in _windows(texts))
+            windows: Iterator[Any] = (runner.window(chunk, start, batch_size, bar) for start, chunk in _windows(texts))
+            result: Any
             if out is not None:
                 result = write_npy(out, windows, (len(wanted), encoder.config.hidden_size), np_dtype)
             elif pooling is None:
@@ -235,7 +279,8 @@ def _concatenate(windows: list[np.ndarray]) -> np.ndarray:
 
 def _layer_list(encoder: nn.Module) -> nn.ModuleList | None:
     """The encoder's list of ``num_hidden_layers`` blocks (``encoder.layer`` for BERT), if it has one."""
-    n = encoder.config.num_hidden_layers
+    config: Any = encoder.config
+    n = config.num_hidden_layers
     for _, module in encoder.named_modules():
         if isinstance(module, nn.ModuleList) and len(module) == n:
             return module
@@ -255,7 +300,7 @@ class _Runner:
         self.torch_dtype = torch.from_numpy(np.empty(0, dtype)).dtype
         self.device = next(encoder.parameters()).device
         self.needed = sorted(set(wanted))
-        self.blocks = _layer_list(encoder)
+        self.blocks: Any = _layer_list(encoder)  # None: no layer list, use_hooks is False
         self.seen = self.truncated = 0
         self.first_truncated: int | None = None
         if self.blocks is not None and encoder not in _HOOKS_MATCH:
@@ -346,7 +391,7 @@ class _Runner:
         hidden = self.encoder.config.hidden_size
         row_dtype = np.float32 if chunked else self.dtype  # windows are combined in float32, converted after
         pooled = None if self.pooling is None else np.empty((n_rows, len(self.wanted), hidden), row_dtype)
-        tokens: list[np.ndarray | None] = [None] * len(texts)
+        tokens: list[Any] = [None] * len(texts)
         with torch.inference_mode():
             for b in range(0, n_rows, batch_size):
                 rows = order[b : b + batch_size]

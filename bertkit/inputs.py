@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -63,10 +64,11 @@ def show_inputs(encoding: Mapping[str, Tensor | list], tokenizer: PreTrainedToke
     ids = ids.unsqueeze(0) if ids.dim() == 1 else ids  # (batch, seq)
     mask = torch.as_tensor(encoding.get("attention_mask", torch.ones_like(ids))).reshape(ids.shape)
     types = torch.as_tensor(encoding.get("token_type_ids", torch.zeros_like(ids))).reshape(ids.shape)
-    texts, tables = [], []
+    texts: list[str] = []
+    tables: list[list[dict]] = []
     for row in range(ids.shape[0]):
-        tokens = tokenizer.convert_ids_to_tokens(ids[row].tolist())
-        texts.append(tokenizer.decode(ids[row][mask[row].bool()], skip_special_tokens=True))
+        tokens = list(tokenizer.convert_ids_to_tokens(ids[row].tolist()))
+        texts.append(str(tokenizer.decode(ids[row][mask[row].bool()], skip_special_tokens=True)))
         tables.append([
             {"position": p, "token": t, "input_id": int(i), "token_type": int(s), "attention_mask": int(m)}
             for p, (t, i, s, m) in enumerate(zip(tokens, ids[row], types[row], mask[row]))
@@ -96,12 +98,12 @@ def build_inputs(
         ValueError: a text longer than ``max_length`` (this builder does not truncate).
     """
     texts = as_texts(texts)
-    pairs = as_texts(pairs, "pairs") if pairs is not None else [None] * len(texts)
-    if len(pairs) != len(texts):
-        raise ValueError(f"Got {len(texts)} texts but {len(pairs)} pairs: give one pair per text.")
+    seconds: list[str | None] = list(as_texts(pairs, "pairs")) if pairs is not None else [None] * len(texts)
+    if len(seconds) != len(texts):
+        raise ValueError(f"Got {len(texts)} texts but {len(seconds)} pairs: give one pair per text.")
     cls, sep, pad = tokenizer.cls_token, tokenizer.sep_token, tokenizer.pad_token
     rows = []
-    for first, second in zip(texts, pairs):
+    for first, second in zip(texts, seconds):
         tokens = [cls, *tokenizer.tokenize(first), sep]
         types = [0] * len(tokens)
         if second is not None:
@@ -112,10 +114,11 @@ def build_inputs(
     length = max_length or longest
     if longest > length:
         raise ValueError(f"A text has {longest} tokens, more than max_length={length}; shorten it or raise max_length.")
-    out = {"input_ids": [], "token_type_ids": [], "attention_mask": []}
+    out: dict[str, list[list[int]]] = {"input_ids": [], "token_type_ids": [], "attention_mask": []}
     for tokens, types in rows:
         n_pad = length - len(tokens)
-        out["input_ids"].append(tokenizer.convert_tokens_to_ids(tokens + [pad] * n_pad))
+        ids: Any = tokenizer.convert_tokens_to_ids(tokens + [pad] * n_pad)  # a list for a list of tokens
+        out["input_ids"].append(list(ids))
         out["token_type_ids"].append(types + [0] * n_pad)
         out["attention_mask"].append([1] * len(tokens) + [0] * n_pad)
     return {key: torch.tensor(value, dtype=torch.long) for key, value in out.items()}

@@ -80,13 +80,14 @@ def layer_indices(n_states: int, layers: LayerSpec) -> list[int]:
             raise ValueError(f"The slice {layers} selects no layer. {valid}")
         return picked
     single = isinstance(layers, int) and not isinstance(layers, bool)
-    items = [layers] if single else list(layers) if isinstance(layers, Sequence) else None
+    items: list[object] | None = [layers] if single else list(layers) if isinstance(layers, Sequence) else None
     if items is None or not items or not all(isinstance(i, int) and not isinstance(i, bool) for i in items):
         raise TypeError(f"Layer spec must be an int, a non-empty list of ints, a slice or 'all', not {layers!r}.")
-    for i in items:
+    indices = [i for i in items if isinstance(i, int)]  # all of them, after the check above
+    for i in indices:
         if not -n_states <= i < n_states:
             raise IndexError(f"Layer {i} does not exist. {valid}")
-    return [i % n_states for i in items]
+    return [i % n_states for i in indices]
 
 
 def select_layers(stacked: Tensor, layers: LayerSpec) -> Tensor:

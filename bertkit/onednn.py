@@ -54,14 +54,14 @@ def packed_linears(encoder: nn.Module) -> Iterator[None]:
         with torch.inference_mode():
             for m in linears:
                 packed = torch.ops.mkldnn._reorder_linear_weight(m.weight.detach(), None)
-                m.forward = functools.partial(_packed_forward, packed, m.bias)
+                m.forward = functools.partial(_packed_forward, packed, m.bias)  # type: ignore[method-assign]
         yield
     finally:
         for m in linears:
             m.__dict__.pop("forward", None)
 
 
-_ONEDNN_FASTER: dict[tuple[int, int], bool] = {}
+_ONEDNN_FASTER: dict[tuple[int, ...], bool] = {}
 
 
 def _onednn_is_faster(linear: nn.Linear) -> bool:

@@ -10,10 +10,10 @@ import fnmatch
 import importlib.util
 import itertools
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from bertkit.book import ratsnlp_compat
 from bertkit.book.reviews import LANGS, SPLITS, load_reviews, reviews_dir

@@ -184,7 +184,7 @@ def _temporarily(
     saved = {name: sys.modules.get(name) for name in modules}
     sys.modules.update(modules)
     if adamw is not None:
-        optimization.AdamW = adamw
+        optimization.AdamW = adamw  # type: ignore[attr-defined]  # supplied on purpose, removed below
     try:
         yield
     finally:
@@ -214,10 +214,9 @@ def convert_examples_to_features(examples: Sequence, tokenizer, args, label_list
     label_map = {label: i for i, label in enumerate(label_list)}
     labels = [label_map[example.label] for example in examples]
     texts = [example.text_a for example in examples]
-    pairs = [example.text_b for example in examples]
-    if all(p is None for p in pairs):
-        pairs = None
-    elif any(p is None for p in pairs):
+    seconds = [example.text_b for example in examples]
+    pairs: list | None = None if all(p is None for p in seconds) else seconds
+    if pairs is not None and any(p is None for p in pairs):
         raise ValueError("Some examples have a second sentence (text_b) and some don't: give all or none.")
 
     logger.info("tokenize sentences, it could take a lot of time...")
@@ -301,7 +300,7 @@ def disable() -> None:
         return
     corpus = sys.modules.get("ratsnlp.nlpbook.classification.corpus")
     if corpus is not None:
-        corpus._convert_examples_to_classification_features = _STATE["converter"]
+        corpus._convert_examples_to_classification_features = _STATE["converter"]  # type: ignore[attr-defined]
         corpus.ClassificationDataset.__init__.__defaults__ = _STATE["defaults"]
     for name in [n for n in sys.modules if n == "ratsnlp" or n.startswith("ratsnlp.")]:
         del sys.modules[name]
