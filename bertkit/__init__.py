@@ -32,7 +32,7 @@ from .pooling import POOLING_MODES, pool
 from .vector_store import VectorsMismatchError, describe_vectors, load_vectors, save_vectors
 from .words import CUT_PIECES, LAYER_POOLING, SUBTOKEN_POOLING, WordVectors, whitespace_spans, word_vectors
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "BUNDLED_SHA256", "COMBINE_MODES", "HEADS", "POOLING_MODES", "PROJECTIONS",
