@@ -9,7 +9,9 @@ out (it is written into its ``webpack-macros.html``), so at ``build-finished`` t
 * collects the icon classes the built pages use (``fa-bars``, ``fab fa-github`` ...) and those the theme's
   scripts add later (``fa-xmark``),
 * writes ``_static/icons.css``: each icon drawn as a CSS mask of its own SVG path in ``currentColor``,
-* and replaces the built ``fontawesome.js`` with a one-line stub that says so.
+* replaces the built ``fontawesome.js`` with a one-line stub that says so,
+* cuts the theme's Font Awesome web fonts to the glyphs its own CSS rules use, and drops Font Awesome's class
+  list from its stylesheet (both drawn nothing the pages show).
 
 Font Awesome Free icons are CC BY 4.0; the paths are the theme's copy, unchanged.
 """
@@ -135,6 +137,22 @@ def css_codepoints(static: Path) -> set[int]:
     return found
 
 
+_FA_CLASS_RULE = re.compile(r'(?:\.fa-[\w-]+::?before,?)+\{content:"[^"]*"\}')
+
+
+def strip_class_list(static: Path) -> None:
+    """Drop Font Awesome's 1,800 ``.fa-name:before{content:...}`` rules (86 kB) from the theme's stylesheets.
+
+    The icons the pages show are drawn by ``icons.css``; with the fonts cut to the theme's own glyphs those
+    rules could draw nothing anyway.
+    """
+    for css in (static / "styles").glob("*.css"):
+        text = css.read_text(encoding="utf-8")
+        lean = _FA_CLASS_RULE.sub("", text)
+        if lean != text:
+            css.write_text(lean, encoding="utf-8")
+
+
 def _write_icons(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -148,6 +166,7 @@ def _write_icons(app, exception) -> None:
     used = used_icons(Path(app.outdir))
     (static / CSS).write_text(icon_css(packs, used), encoding="utf-8")
     subset_webfonts(static, css_codepoints(static))
+    strip_class_list(static)
     script.write_text(_STUB, encoding="utf-8")
     Path(str(script) + ".map").unlink(missing_ok=True)
 

@@ -15,12 +15,14 @@ naming the page (the book builds with ``-W``), never raw TeX in a page.
 from __future__ import annotations
 
 import html
+import re
 
 from docutils import nodes
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
 logger = logging.getLogger(__name__)
+_UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")
 
 
 def to_mathml(latex: str, display: str, node: nodes.Node) -> str:
@@ -28,11 +30,17 @@ def to_mathml(latex: str, display: str, node: nodes.Node) -> str:
     from latex2mathml.converter import convert
 
     try:
-        return convert(latex.strip(), display=display)
-    except Exception as err:  # latex2mathml raises its own exception types and plain ones for unknown commands
-        logger.warning("cannot convert math %r to MathML (%s): rewrite it with plainer TeX", latex, err,
-                       location=node, type="bookmath")
-        return f"<code>{html.escape(latex)}</code>"
+        mathml = convert(latex.strip(), display=display)
+    except Exception as err:  # latex2mathml raises its own exception types (MissingEndError ...)
+        problem = f"{type(err).__name__} {err}".strip()
+    else:
+        unknown = _UNKNOWN_COMMAND.findall(mathml)  # latex2mathml passes commands it doesn't know through as text
+        if not unknown:
+            return mathml
+        problem = f"unknown command {', '.join(unknown)}"
+    logger.warning("cannot convert math %r to MathML (%s): rewrite it with plainer TeX", latex, problem,
+                   location=node, type="bookmath")
+    return f"<code>{html.escape(latex)}</code>"
 
 
 def visit_inline(self, node: nodes.math) -> None:

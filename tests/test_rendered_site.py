@@ -68,8 +68,13 @@ def _search(browser, site: str, query: str) -> set[str]:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
+    from selenium.webdriver.support.ui import WebDriverWait
+
     browser.get(urljoin(site, "search.html"))
-    box = next(el for el in browser.find_elements(By.CSS_SELECTOR, "input[name='q']") if el.is_displayed())
+    box = WebDriverWait(browser, 20).until(
+        lambda d: next((el for el in d.find_elements(By.CSS_SELECTOR, "input[name='q']") if el.is_displayed()), False),
+        "no visible search box on search.html",
+    )
     box.clear()
     box.send_keys(query, Keys.ENTER)
     deadline = time.monotonic() + 60
