@@ -186,6 +186,11 @@ def tokenize_long(
         stride=stride,
         return_overflowing_tokens=True,
     )
+    if "overflow_to_sample_mapping" not in enc:  # slow (Python) tokenizers do not map windows to texts
+        raise TypeError(
+            f"{type(tokenizer).__name__} is a slow tokenizer; bertkit's long-text policy needs a fast one "
+            "(AutoTokenizer.from_pretrained(checkpoint, use_fast=True), which bertkit.load uses)."
+        )
     doc = [int(d) for d in enc.pop("overflow_to_sample_mapping")]
     enc = {key: list(value) for key, value in enc.items() if key != "overflowing_tokens"}
     windows = np.bincount(doc, minlength=len(texts))

@@ -223,3 +223,17 @@ def test_encode_tokenizes_once(tokenizer, model, long_text, monkeypatch):
     with pytest.warns(UserWarning, match="Truncated 1 of 2"):
         bertkit.encode(tokenizer, ["short", long_text], model=model, truncation=True)
     assert len(calls) == 1, calls
+
+
+def test_a_tokenizer_that_cannot_map_windows_gets_a_clear_error(tokenizer):
+    class SlowLike:  # what a Python (slow) tokenizer returns: no overflow_to_sample_mapping
+        def num_special_tokens_to_add(self, pair=False):
+            return tokenizer.num_special_tokens_to_add(pair=pair)
+
+        def __call__(self, *args, **kwargs):
+            enc = tokenizer(*args, **kwargs)
+            enc.pop("overflow_to_sample_mapping", None)
+            return enc
+
+    with pytest.raises(TypeError, match="needs a fast one"):
+        tokenize_long(SlowLike(), ["some text"], max_length=16)
