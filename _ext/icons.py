@@ -91,7 +91,8 @@ def icon_css(packs: dict[str, dict[str, tuple[int, int, str]]], used: set[tuple[
     )
     hide_glyph = ",\n".join(f"{sel.strip()}::before" for selector in selectors for sel in selector.split(","))
     header = "/* Written by _ext/icons.py: the Font Awesome Free icons (CC BY 4.0) this book shows, as CSS masks. */"
-    return "\n".join([header, ",\n".join(selectors) + " " + shared, *rules,
+    # :where() has no specificity: the theme's own rules (display: none of the inactive theme-switch icons) win
+    return "\n".join([header, ":where(" + ",\n".join(selectors) + ") " + shared, *rules,
                       hide_glyph + " { content: none; }  /* the theme's font glyph: the mask draws the icon */",
                       ".fa-lg { font-size: 1.25em; vertical-align: -0.2em; }"]) + "\n"
 
