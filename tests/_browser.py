@@ -97,12 +97,10 @@ def off_host(requests: list[dict], site: str) -> list[str]:
 
 
 def settle(driver) -> None:
-    """Wait for web fonts, MathJax (where the page loads it) and one more frame."""
+    """Wait for the web fonts and one more frame (math is MathML in the page: nothing to wait for)."""
     driver.execute_async_script(
         "const done = arguments[0];"
-        "const math = window.MathJax && MathJax.startup && MathJax.startup.promise ? MathJax.startup.promise : null;"
-        "Promise.all([document.fonts.ready, math]).catch(() => null)"
-        ".then(() => requestAnimationFrame(() => setTimeout(() => done(true), 200)));"
+        "document.fonts.ready.catch(() => null).then(() => requestAnimationFrame(() => setTimeout(() => done(true), 200)));"
     )
 
 
