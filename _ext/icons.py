@@ -94,7 +94,10 @@ def icon_css(packs: dict[str, dict[str, tuple[int, int, str]]], used: set[tuple[
     # :where() has no specificity: the theme's own rules (display: none of the inactive theme-switch icons) win
     return "\n".join([header, ":where(" + ",\n".join(selectors) + ") " + shared, *rules,
                       hide_glyph + " { content: none; }  /* the theme's font glyph: the mask draws the icon */",
-                      ".fa-lg { font-size: 1.25em; vertical-align: -0.2em; }"]) + "\n"
+                      ".fa-lg { font-size: 1.25em; vertical-align: -0.2em; }",
+                      # Font Awesome's script swapped this <i> for an <svg> without the fa-solid class, so the
+                      # theme's absolute placement of it never applied: keep it in the flow, as that svg was
+                      ".bd-search i.fa-solid.fa-magnifying-glass { position: static; }"]) + "\n"
 
 
 _STUB = "// Replaced by _ext/icons.py: the theme's icons are drawn by _static/icons.css (the original was 1.5 MB).\n"
