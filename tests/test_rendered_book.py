@@ -114,6 +114,14 @@ def test_chapter_page(site, browser, chapter):
     assert math["pending"] == 0, f"{math['pending']} of {math['math']} math elements not rendered on {url}: {math}"
     assert not math["raw"], f"raw TeX left in the text of {url}: {math['raw']}"
 
+    # The theme's icons are drawn by _static/icons.css (_ext/icons.py): each one shown has a size and its mask
+    icons = browser.execute_script(
+        "return Array.from(document.querySelectorAll('i[class*=\"fa-\"]')).filter(i => i.getClientRects().length)"
+        ".map(i => [i.className, i.getBoundingClientRect().width, getComputedStyle(i).webkitMaskImage || 'none']);"
+    )
+    blank = [name for name, width, mask in icons if width < 4 or mask == "none"]
+    assert icons and not blank, f"icons not drawn on {url}: {blank or 'no icon at all'}"
+
     images = browser.find_elements(By.CSS_SELECTOR, "article img")
     for img in images:
         ok = browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 10 && arguments[0].naturalHeight > 10;", img)
