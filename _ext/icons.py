@@ -162,17 +162,16 @@ def _write_icons(app, exception) -> None:
         return
     static = Path(app.outdir, "_static")
     script = static / SCRIPT
-    if not script.exists() or script.stat().st_size < 100_000:  # already replaced by an earlier build
-        return
-    packs = icon_definitions(script.read_text(encoding="utf-8"))
-    if not packs.get("fas"):
-        raise RuntimeError(f"No Font Awesome icons found in {script}: the theme's script changed, see _ext/icons.py.")
-    used = used_icons(Path(app.outdir))
-    (static / CSS).write_text(icon_css(packs, used), encoding="utf-8")
+    if script.exists() and script.stat().st_size > 100_000:  # the theme's script (an earlier build left the stub)
+        packs = icon_definitions(script.read_text(encoding="utf-8"))
+        if not packs.get("fas"):
+            raise RuntimeError(f"No Font Awesome icons in {script}: the theme's script changed, see _ext/icons.py.")
+        (static / CSS).write_text(icon_css(packs, used_icons(Path(app.outdir))), encoding="utf-8")
+        script.write_text(_STUB, encoding="utf-8")
+        Path(str(script) + ".map").unlink(missing_ok=True)
+    # the theme's stylesheet and fonts may have been copied afresh even when the script was not: always
     subset_webfonts(static, css_codepoints(static))
     strip_class_list(static)
-    script.write_text(_STUB, encoding="utf-8")
-    Path(str(script) + ".map").unlink(missing_ok=True)
 
 
 def setup(app):
