@@ -21,8 +21,8 @@ def q1(mismatch: Any) -> None:
     expect(isinstance(mismatch, bertkit.VectorsMismatchError),
            f"`mismatch` is {type(mismatch).__name__}: keep the exception load_vectors raises.",
            f"`mismatch`가 {type(mismatch).__name__}입니다. load_vectors가 일으킨 예외를 담으세요.")
-    expect("layers" in str(mismatch), "That mismatch is not about `layers`: save layer 3 and expect [LAST].",
-           "이 불일치는 `layers` 때문이 아닙니다. 3층을 저장하고 [LAST]를 기대하세요.")
+    expect("layers" in str(mismatch), "That mismatch is not about `layers`: save layer 0 and expect [LAST].",
+           "이 불일치는 `layers` 때문이 아닙니다. 0층을 저장하고 [LAST]를 기대하세요.")
 
 
 @exercise(10, 2, hint_en="raw = queries @ corpus.T on corpus_layers[:, LAST] as they are (no l2_normalize); "
