@@ -48,7 +48,10 @@ def _hand_vector(states, layers, layer_pooling, positions, subtoken_pooling):
     }[subtoken_pooling]
 
 
-@pytest.mark.parametrize(("subtoken_pooling", "layer_pooling"), list(itertools.product(SUBTOKEN_POOLING, LAYER_POOLING)))
+MODES = list(itertools.product(SUBTOKEN_POOLING, LAYER_POOLING))
+
+
+@pytest.mark.parametrize(("subtoken_pooling", "layer_pooling"), MODES)
 def test_every_mode_equals_the_hand_computation(tokenizer, model, subtoken_pooling, layer_pooling):
     last_four = [-4, -3, -2, -1]  # the BERT paper's / McCormick's last four layers
     n_states = model.config.num_hidden_layers + 1
@@ -62,7 +65,8 @@ def test_every_mode_equals_the_hand_computation(tokenizer, model, subtoken_pooli
         _hand_vector(states, [n_states + i for i in last_four], layer_pooling, p, subtoken_pooling) for _, p in hand
     ])
     assert_close(got.vectors, expected, rtol=1e-5, atol=1e-5)
-    dim = model.config.hidden_size * (4 if layer_pooling == "concat" else 1) * (2 if subtoken_pooling == "first_last" else 1)
+    dim = model.config.hidden_size * (4 if layer_pooling == "concat" else 1)
+    dim *= 2 if subtoken_pooling == "first_last" else 1
     assert got.vectors.shape == (len(hand), dim)
 
 
@@ -214,7 +218,8 @@ def test_unknown_pieces_are_words_too(tokenizer, model):
     text = "배가 고파서 배를 깎아 먹었다."
     assert tokenizer.unk_token in tokenizer.tokenize(text)
     got = word_vectors(text, tokenizer, model, spans=[whitespace_spans(text)], subtoken_pooling="mean")[0]
-    assert got.words == ("배가", "고파서", "배를", "깎아", "먹었다.") and got.pieces[3] == (tokenizer.unk_token,)
+    assert got.words == ("배가", "고파서", "배를", "깎아", "먹었다.")
+    assert got.pieces[3] == (tokenizer.unk_token,)
     states = _hand_states(tokenizer, model, text)
     unk = tokenizer(text)["input_ids"].index(tokenizer.unk_token_id)
     assert_close(got.vectors[3], states[-1, unk], rtol=1e-5, atol=1e-5)
