@@ -59,6 +59,10 @@ _MOVED = {
 
 
 def __getattr__(name: str) -> object:
+    if name == "book":  # imported on first use, so that `import bertkit` stays free of the book's helpers
+        import importlib
+
+        return importlib.import_module("bertkit.book")
     if name not in _MOVED:
         raise AttributeError(f"module 'bertkit' has no attribute {name!r}")
     import importlib

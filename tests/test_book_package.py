@@ -80,6 +80,13 @@ def test_an_old_import_in_a_chapter_runs_with_warnings_as_errors_off_by_default(
     assert "<string>:1" in result.stderr, "the warning names the reader's line"
 
 
+def test_bertkit_book_is_reachable_from_bertkit_without_being_imported_by_it():
+    code = "import sys, bertkit; before = 'bertkit.book' in sys.modules; print(before, bertkit.book.glue.__module__)"
+    result = _python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "bertkit.book.notebook"]
+
+
 def test_unknown_attribute_still_raises_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         bertkit.nope  # noqa: B018
