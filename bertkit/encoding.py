@@ -18,7 +18,6 @@ from typing import Any
 import torch
 from torch import nn
 from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
-from transformers.utils import ModelOutput
 
 from .long_texts import max_input_length, position_limit, tokenize_long
 
