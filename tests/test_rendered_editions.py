@@ -86,7 +86,11 @@ def _signature(solution: str, notebook: Path) -> str:
 def test_viewer_shows_no_myst_and_no_open_solution(notebook, browser, html_dir):
     from selenium.webdriver.common.by import By
 
+    from selenium.webdriver.support.ui import WebDriverWait
+
     browser.get(_render(notebook, html_dir).as_uri())
+    WebDriverWait(browser, 60).until(  # a busy machine may hand over the page before its body is parsed
+        lambda d: d.execute_script("return document.readyState") == "complete" and d.find_elements(By.TAG_NAME, "body"))
     visible = browser.find_element(By.TAG_NAME, "body").text
     prose = "\n".join(el.text for el in browser.find_elements(By.CSS_SELECTOR, ".jp-MarkdownCell"))
     assert len(prose) > 1000, "no rendered markdown found"
