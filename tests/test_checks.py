@@ -16,10 +16,9 @@ import pytest
 import torch
 
 import bertkit
+from _book import BOOK, EDITIONS, cells, notebooks, source
 from bertkit.book import check
 from bertkit.book.check import CheckFailed
-
-from _book import BOOK, EDITIONS, cells, notebooks, source
 
 CHECKS = check.chapters()
 ALL = [(n, name, ex) for n, module in CHECKS.items() for name, ex in check.exercises(module).items()]

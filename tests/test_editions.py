@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bertkit.book import editions
-
 from _book import BOOK, ROOT, cells, notebooks, source
+from bertkit.book import editions
 
 GENERATED = editions.generate(ROOT)
 COLAB = sorted(p for p in GENERATED if p.parts[0] == "colab")

@@ -85,7 +85,6 @@ def _signature(solution: str, notebook: Path) -> str:
 @pytest.mark.parametrize("notebook", GENERATED, ids=IDS)
 def test_viewer_shows_no_myst_and_no_open_solution(notebook, browser, html_dir):
     from selenium.webdriver.common.by import By
-
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(_render(notebook, html_dir).as_uri())

@@ -222,9 +222,11 @@ def make_edition(path: Path, kind: str, glue: dict[str, str], refs: dict, url: s
         if cell.cell_type == "markdown":
             text = _source(cell)
             if pending is not None and "solution" in tags:
-                code = f"```python\n{pending}\n```"
-                text = re.sub(r"(<summary>[^<]*</summary>\n\n)", lambda m: m.group(1) + code + "\n\n",
-                              to_markdown(text, edition, glue, refs, url), count=1)
+                folded = to_markdown(text, edition, glue, refs, url)
+                head = re.search(r"<summary>[^<]*</summary>\n\n", folded)
+                if head is None:
+                    raise ValueError(f"{path}: a solution explanation is not a dropdown admonition")
+                text = f"{folded[: head.end()]}```python\n{pending}\n```\n\n{folded[head.end():]}"
                 pending = None
             else:
                 text = to_markdown(text, edition, glue, refs, url)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _LANGUAGES = ("ko", "en")
 _language = os.environ.get("BERTKIT_BOOK_LANG", "en") if os.environ.get("BERTKIT_BOOK_LANG") in _LANGUAGES else "en"
@@ -118,7 +119,7 @@ def self_check(module: Any, chapter: int) -> Exercise:
             raise Wrong("pass your notebook's variables: check.chN.self_check(globals())",
                         "노트북의 변수를 넘기세요: check.chN.self_check(globals())")
         failed = []
-        for name, ex in exercises(module).items():
+        for ex in exercises(module).values():
             if ex.number == "self":
                 continue
             params = list(inspect.signature(ex.func).parameters)

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._core import exercise, expect, require, self_check as _self_check
+from ._core import exercise, expect, require, wrong
+from ._core import self_check as _self_check
 
 
 @exercise(10, 1, hint_en="Wrap bertkit.load_vectors(..., expect={'layers': [LAST]}) in try/except "
@@ -44,7 +45,8 @@ def q2(changed_share: Any, top: Any, query_layers: Any, corpus_layers: Any, LAST
 def q3(km4: Any, C: Any) -> None:
     require(km4, "km4")
     centers = getattr(km4, "cluster_centers_", None)
-    expect(centers is not None, "km4 is not fitted: call .fit(C).", "km4가 학습되지 않았습니다. .fit(C)를 호출하세요.")
+    if centers is None:
+        raise wrong("km4 is not fitted: call .fit(C).", "km4가 학습되지 않았습니다. .fit(C)를 호출하세요.")
     expect(centers.shape == (4, np.asarray(C).shape[1]) and len(km4.labels_) == len(C),
            f"km4 has {centers.shape[0]} clusters over {len(km4.labels_)} vectors; fit 4 clusters on C.",
            f"km4는 벡터 {len(km4.labels_)}개에 군집이 {centers.shape[0]}개입니다. C에 군집 4개를 학습하세요.")

@@ -7,7 +7,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ._core import exercise, expect, require, self_check as _self_check
+from ._core import exercise, expect, require
+from ._core import self_check as _self_check
 
 
 @exercise(4, 1, hint_en="bertkit.load(head='sequence-classification', num_labels=3, "

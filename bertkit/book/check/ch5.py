@@ -8,7 +8,8 @@ import torch
 
 import bertkit
 
-from ._core import exercise, expect, require, self_check as _self_check
+from ._core import exercise, expect, require
+from ._core import self_check as _self_check
 
 INTERMEDIATE = "encoder.layer.0.intermediate"
 LAYER_NORM = "encoder.layer.0.output.LayerNorm"

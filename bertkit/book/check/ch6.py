@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ._core import exercise, expect, require, self_check as _self_check
+from ._core import exercise, expect, require
+from ._core import self_check as _self_check
 
 # klue/bert-base's published config (https://huggingface.co/klue/bert-base): checked without downloading it.
 KLUE_LAYERS = 12
@@ -25,10 +26,10 @@ def q1(frozen: Any, frozen_accuracy: Any, model: Any) -> None:
     prefix = frozen.base_model_prefix + "."
     encoder = [p.requires_grad for n, p in frozen.named_parameters() if n.startswith(prefix)]
     head = [p.requires_grad for n, p in frozen.named_parameters() if not n.startswith(prefix)]
-    expect(encoder and not any(encoder), "Some encoder weights of `frozen` still train: "
+    expect(bool(encoder) and not any(encoder), "Some encoder weights of `frozen` still train: "
            "frozen.base_model.requires_grad_(False).", "`frozen`의 인코더 가중치 일부가 아직 학습됩니다: "
            "frozen.base_model.requires_grad_(False).")
-    expect(head and all(head), "The head of `frozen` must stay trainable.", "`frozen`의 헤드는 학습되어야 합니다.")
+    expect(bool(head) and all(head), "The head of `frozen` must stay trainable.", "`frozen`의 헤드는 학습되어야 합니다.")
     expect(0.0 <= float(frozen_accuracy) <= 1.0, "frozen_accuracy should be a fraction between 0 and 1.",
            "frozen_accuracy는 0과 1 사이의 비율이어야 합니다.")
 

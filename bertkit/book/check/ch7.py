@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from ._core import exercise, expect, require, self_check as _self_check
+from ._core import exercise, expect, require
+from ._core import self_check as _self_check
 
 
 def _pieces(tokenizer: Any, eojeol: str) -> int:

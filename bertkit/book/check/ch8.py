@@ -6,7 +6,8 @@ from typing import Any
 
 import torch
 
-from ._core import exercise, expect, require, self_check as _self_check
+from ._core import exercise, expect, require
+from ._core import self_check as _self_check
 
 
 def _by_hand(sentence: str, spans: list, tokenizer: Any, model: Any, layer: int) -> torch.Tensor:
