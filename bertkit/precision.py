@@ -12,13 +12,13 @@ benchmarks/README.md, measured in one run by benchmarks/extract.py):
   layer norms, softmax and the pooled sums in float32. Every vector's cosine to float32 was at least 0.9999.
   Casting the weights themselves to bfloat16 (``model.to(torch.bfloat16)``) was faster still but put some vectors
   below 0.9999 (min 0.99988 on 256 texts), so autocast is what runs. Measured cosine to float32 on 300 texts:
-  mean 0.99998, min 0.99995; speed 1.04x float32 in one run on a 2-core CPU shared with other jobs.
+  mean 0.99998, min 0.99995; speed 1.04x and 0.81x float32 in two runs on a 2-core CPU shared with other jobs.
 - ``"int8"``: PyTorch dynamic quantization (``torch.ao.quantization.quantize_dynamic``; fbgemm kernels, int8
   weights per output channel, activations quantized per batch as they arrive) of a copy of the encoder, made at
   each call. The feed-forward output layers (``4h -> h``: their input, after GELU, has outlier features that
   per-tensor activation scales handle badly) stay in float32. Fidelity is clearly lower than bfloat16's: cosine
-  to float32 mean 0.981, min 0.947 on 300 texts (ONNX Runtime's dynamic int8: 0.989 / 0.972), and it was not
-  faster than float32 in that run (benchmarks/README.md); check it on your own data before relying on it. torch 2.13 marks its
+  to float32 mean 0.981, min 0.947 on 300 texts (ONNX Runtime's dynamic int8: 0.989 / 0.972), and 0.93x and
+  1.03x float32's speed in two runs (benchmarks/README.md); check it on your own data before relying on it. torch 2.13 marks its
   quantized tensors deprecated (to be replaced by torchao, whose int8 path needs torch.compile to be fast: tens of
   seconds of compiling per model and shape on a 2-core CPU, and importing torchao slows every model load because
   transformers imports it when installed); this path is kept until that is cheaper.
