@@ -71,7 +71,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return  # not asked for, or an xdist worker: the controller adds everything once the workers are done
     folder, staging, root = session.config._nb_cache  # type: ignore[attr-defined]
     added = add_to_cache(folder, staging, root)
-    print(f"\nnbmake_cache: {len(added)} executed notebook(s) added to {folder}")
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"\nnbmake_cache: {len(added)} executed notebook(s) added to {folder}")
 
 
 def _with_outputs(source: Path, executed: nbformat.NotebookNode) -> nbformat.NotebookNode:
