@@ -195,11 +195,34 @@ def encode(
         warnings.warn(f"Truncated {n_long} of {len(texts)} text(s) to {max_length} tokens.", stacklevel=2)
     pad_to = max_length if padding == "max_length" else None
     encoding = tokenizer.pad(enc, padding=padding, max_length=pad_to, return_tensors="pt")
+    _pad_alignments(encoding, enc.encodings, tokenizer)
     if model is not None:
         drop_unusable_token_types(encoding, model)
     if long_texts == "chunk":
         encoding["overflow_to_sample_mapping"] = torch.tensor(doc)
     return encoding
+
+
+def _pad_alignments(
+    encoding: BatchEncoding, alignments: list | None, tokenizer: PreTrainedTokenizerBase
+) -> None:
+    """Give the padded ``encoding`` the rows' ``tokenizers.Encoding`` objects, padded the same way.
+
+    ``tokenizer.pad`` works on ids alone and drops them, and with them ``word_ids()``, ``tokens()`` and
+    ``char_to_token()``; padding each Encoding as the ids were padded keeps those methods true.
+    """
+    if not alignments:
+        return
+    length = encoding["input_ids"].shape[1]
+    for alignment in alignments:
+        alignment.pad(
+            length,
+            direction=tokenizer.padding_side,
+            pad_id=tokenizer.pad_token_id or 0,
+            pad_type_id=tokenizer.pad_token_type_id,
+            pad_token=tokenizer.pad_token or "[PAD]",
+        )
+    encoding._encodings = alignments
 
 
 def takes_token_types(model: nn.Module) -> bool:

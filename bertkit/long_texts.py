@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
 
 __all__ = [
     "LONG_TEXTS",
@@ -134,8 +134,9 @@ def check_policy(long_texts: str, stride: int, max_length: int, n_special: int =
 class LongTokens(NamedTuple):
     """What :func:`tokenize_long` returns."""
 
-    encoding: dict[str, list[list[int]]]
-    """``input_ids``, ``attention_mask`` (and ``token_type_ids`` if the tokenizer makes them): lists of rows."""
+    encoding: BatchEncoding
+    """``input_ids``, ``attention_mask`` (and ``token_type_ids`` if the tokenizer makes them): lists of rows;
+    for single texts with a fast tokenizer it keeps each row's ``tokenizers.Encoding`` (``word_ids(r)``)."""
     doc: list[int]
     """``doc[r]``: the index in ``texts`` of row r (the tokenizer's ``overflow_to_sample_mapping``)."""
     windows: list[int]
@@ -192,10 +193,11 @@ def tokenize_long(
             "(AutoTokenizer.from_pretrained(checkpoint, use_fast=True), which bertkit.load uses)."
         )
     doc = [int(d) for d in enc.pop("overflow_to_sample_mapping")]
+    alignments = enc.encodings  # one tokenizers.Encoding per row: word_ids(), char_to_token() of the result
     enc = {key: list(value) for key, value in enc.items() if key != "overflowing_tokens"}
     windows = np.bincount(doc, minlength=len(texts))
     if long_texts == "chunk":
-        return LongTokens(enc, doc, windows.tolist())
+        return LongTokens(BatchEncoding(enc, encoding=alignments), doc, windows.tolist())
     too_long = np.flatnonzero(windows > 1)
     if len(too_long) and long_texts == "error":
         first = int(too_long[0])
@@ -208,7 +210,8 @@ def tokenize_long(
         )
     first_rows = np.flatnonzero(np.r_[True, np.diff(doc) != 0])  # the first window of every text
     kept = {key: [value[r] for r in first_rows] for key, value in enc.items()}
-    return LongTokens(kept, list(range(len(texts))), windows.tolist())
+    kept_alignments = [alignments[r] for r in first_rows] if alignments else None
+    return LongTokens(BatchEncoding(kept, encoding=kept_alignments), list(range(len(texts))), windows.tolist())
 
 
 def _tokenize_pairs(tokenizer, texts, pairs, max_length, long_texts, start):
@@ -230,7 +233,7 @@ def _tokenize_pairs(tokenizer, texts, pairs, max_length, long_texts, start):
                 values[i] = row
     long_set = set(too_long)
     windows = [2 if i in long_set else 1 for i in range(len(texts))]  # 2: "longer than one window"
-    return LongTokens(enc, list(range(len(texts))), windows)
+    return LongTokens(BatchEncoding(enc), list(range(len(texts))), windows)
 
 
 def pool_chunks(

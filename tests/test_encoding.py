@@ -193,3 +193,22 @@ def test_all_zero_type_ids_are_dropped_silently(family_paths):
 def test_a_model_with_token_types_keeps_them(tokenizer, model):
     enc = bertkit.encode(tokenizer, ["a"], ["b"], model=model)
     assert enc["token_type_ids"].max() == 1
+
+
+def test_encode_keeps_the_word_alignment_of_a_fast_tokenizer(tokenizer):
+    """word_ids()/char_to_token() work on encode's result as on the tokenizer's own padded batch."""
+    texts = ["Tokenization splits words", "Hi"]
+    ours = bertkit.encode(tokenizer, texts)
+    reference = tokenizer(texts, padding=True, return_tensors="pt")
+    for i in range(len(texts)):
+        assert ours.word_ids(i) == reference.word_ids(i)
+        assert ours.tokens(i) == reference.tokens(i)
+    assert ours.char_to_token(0, 3) == reference.char_to_token(0, 3)
+
+
+def test_truncated_encode_keeps_the_word_alignment_of_its_first_window(tokenizer):
+    long = " ".join(["word"] * 40)
+    ours = bertkit.encode(tokenizer, [long, "short"], max_length=16, long_texts="truncate")
+    reference = tokenizer([long, "short"], padding=True, truncation=True, max_length=16, return_tensors="pt")
+    torch.testing.assert_close(ours["input_ids"], reference["input_ids"])
+    assert ours.word_ids(0) == reference.word_ids(0) and ours.word_ids(1) == reference.word_ids(1)
