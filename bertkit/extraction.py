@@ -41,7 +41,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 from tqdm import tqdm
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
 
 from .encoding import as_texts, check_pair, checked_max_length
 from .layers import LayerSpec, layer_indices
@@ -308,7 +308,7 @@ class _Runner:
         self.use_hooks = self.blocks is not None and _HOOKS_MATCH[encoder]
 
     # -- tokenizing ---------------------------------------------------------------------------------------
-    def _tokenize(self, texts: list[str], start: int) -> tuple[dict[str, list[list[int]]], list[int]]:
+    def _tokenize(self, texts: list[str], start: int) -> tuple[BatchEncoding, list[int]]:
         """Token ids of a window of texts under the long-text policy, and the text of each row."""
         enc, doc, windows = tokenize_long(
             self.tokenizer, texts, max_length=self.max_length, long_texts=self.long_texts, stride=self.stride,

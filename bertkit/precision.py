@@ -35,6 +35,7 @@ import functools
 import warnings
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -119,7 +120,8 @@ def quantize_int8(encoder: nn.Module) -> nn.Module:
     """A copy of ``encoder`` whose linear layers (but the feed-forward outputs) are dynamically quantized to int8."""
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-    hidden = encoder.config.hidden_size
+    config: Any = encoder.config  # nn.Module's __getattr__ would type it as Tensor | Module
+    hidden = int(config.hidden_size)
     names = {
         name: per_channel_dynamic_qconfig
         for name, module in encoder.named_modules()

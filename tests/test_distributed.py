@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import bertkit
 from bertkit.extraction import extract
 
 distributed = pytest.importorskip("dask.distributed")

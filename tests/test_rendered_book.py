@@ -15,6 +15,7 @@ import pytest
 
 from _book import BOOK, ROOT, cells, notebooks, source
 from _browser import browser, off_host, requests_made, settle, site  # noqa: F401 - fixtures
+
 SHOTS = ROOT / "_build" / "screenshots"
 CHAPTERS = notebooks()
 IDS = [str(p.relative_to(BOOK)) for p in CHAPTERS]

@@ -67,7 +67,6 @@ def _search(browser, site: str, query: str) -> set[str]:
     """Type ``query`` into the search page and return the pages it lists, once the search has finished."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(urljoin(site, "search.html"))
