@@ -334,7 +334,6 @@ def profile(n: int, batch_size: int, checkpoint: str | None) -> None:
     import cProfile
     import pstats
 
-    import torch
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as torch_profile
 

@@ -8,7 +8,7 @@ model or the settings asked for. Searching is left to the kept libraries (``sent
 semantic_search``, faiss); this module only stores.
 
     >>> vectors = bertkit.extract(texts, model=model, tokenizer=tokenizer)[:, 0]
-    >>> meta = bertkit.describe_vectors(model, tokenizer, layers=[-1], pooling="mean", normalized=False)
+    >>> meta = bertkit.describe_vectors(tokenizer, model, layers=[-1], pooling="mean", normalized=False)
     >>> bertkit.save_vectors("reviews.npy", vectors, meta)
     >>> vectors, meta = bertkit.load_vectors("reviews.npy", model=model, expect={"pooling": "mean"})
 """
@@ -52,8 +52,8 @@ def _checkpoint_name(model: PreTrainedModel) -> str:
 
 
 def describe_vectors(
+    tokenizer: PreTrainedTokenizerBase | None,
     model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerBase,
     *,
     layers: list[int],
     pooling: str,
@@ -72,6 +72,10 @@ def describe_vectors(
         long_texts, stride: the long-text policy used (see :mod:`bertkit.long_texts`).
         **extra: anything else to record (e.g. ``corpus="reviews_en/train"``); compared like the rest.
     """
+    if max_length is None:
+        if tokenizer is None:
+            raise ValueError("describe_vectors needs the tokenizer to find max_length; pass one, or max_length=.")
+        max_length = max_input_length(tokenizer, model)
     config = model.config
     return {
         "format": FORMAT,
@@ -83,7 +87,7 @@ def describe_vectors(
         "layers": [int(i) for i in layers],
         "pooling": pooling,
         "normalized": bool(normalized),
-        "max_length": int(max_length if max_length is not None else max_input_length(tokenizer, model)),
+        "max_length": int(max_length),
         "long_texts": long_texts,
         "stride": int(stride),
         **extra,
@@ -146,7 +150,7 @@ def load_vectors(
     vectors = np.load(path, mmap_mode="r" if mmap else None)
     wanted: dict[str, Any] = {}
     if model is not None:
-        here = describe_vectors(model, None, layers=[], pooling="", normalized=False, max_length=0)  # type: ignore[arg-type]
+        here = describe_vectors(None, model, layers=[], pooling="", normalized=False, max_length=0)
         wanted.update({key: here[key] for key in _MODEL_KEYS})
     wanted.update(expect or {})
     wrong = {key: (metadata.get(key), value) for key, value in wanted.items() if metadata.get(key) != value}

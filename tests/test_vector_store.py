@@ -18,7 +18,7 @@ def vectors(tokenizer, model):
 
 @pytest.fixture
 def meta(tokenizer, model):
-    return bertkit.describe_vectors(model, tokenizer, layers=[6], pooling="mean", normalized=False)
+    return bertkit.describe_vectors(tokenizer, model, layers=[6], pooling="mean", normalized=False)
 
 
 def test_round_trip_keeps_vectors_and_metadata(tmp_path, vectors, meta, model, tokenizer):

@@ -62,7 +62,7 @@ def q3(cosines: Any, model: Any, tokenizer: Any) -> None:
     expect(isinstance(cosines, dict) and set(cosines) == {0, L},
            f"`cosines` should be a dict with the keys 0 and {L} (h0 and the last layer).",
            f"`cosines`는 키가 0과 {L}(h0와 마지막 층)인 dict여야 합니다.")
-    enc, out = bertkit.run(model, tokenizer, Q3_TEXTS)
+    enc, out = bertkit.run(tokenizer, model, Q3_TEXTS)
     word = set(tokenizer.tokenize("bank"))
     rows = []
     for i in range(len(Q3_TEXTS)):

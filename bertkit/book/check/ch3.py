@@ -61,8 +61,8 @@ def q3(swap_cos: Any, VECTORS: Any, model: Any, tokenizer: Any) -> None:
     expect(isinstance(swap_cos, dict) and set(swap_cos) == set(VECTORS),
            f"swap_cos should have one entry per vector in VECTORS: {list(VECTORS)}.",
            f"swap_cos에는 VECTORS의 벡터마다 항목이 하나씩 있어야 합니다: {list(VECTORS)}.")
-    enc_a, out_a = bertkit.run(model, tokenizer, Q3_A)
-    enc_b, out_b = bertkit.run(model, tokenizer, Q3_B)
+    enc_a, out_a = bertkit.run(tokenizer, model, Q3_A)
+    enc_b, out_b = bertkit.run(tokenizer, model, Q3_B)
     want = F.cosine_similarity(bertkit.pool(out_a.last_hidden_state, enc_a["attention_mask"], "mean"),
                                bertkit.pool(out_b.last_hidden_state, enc_b["attention_mask"], "mean"), dim=-1)
     for name, value in swap_cos.items():

@@ -39,7 +39,7 @@ def q1(intermediate_shape: Any, equals_hidden: Any, model: Any) -> None:
           "torch.cat([bertkit.pool(t, m, 'mean') for t, m in zip(captured[path], masks)])로 합치세요.")
 def q2(mean_vectors: Any, loop_texts: Any, model: Any, tokenizer: Any) -> None:
     require(mean_vectors, "mean_vectors")
-    enc, out = bertkit.run(model, tokenizer, list(loop_texts))
+    enc, out = bertkit.run(tokenizer, model, list(loop_texts))
     expected = bertkit.pool(out.hidden_states[-1], enc["attention_mask"], "mean")
     got = torch.as_tensor(mean_vectors)
     expect(got.shape == expected.shape,
