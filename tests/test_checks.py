@@ -157,7 +157,7 @@ def test_ch1_q2_follows_the_tokenizer(loaded):
 
 def test_ch2(loaded):
     tokenizer, model = loaded
-    enc, out = bertkit.run(model, tokenizer, ["I love Paris", "The river bank was covered in snow."])
+    enc, out = bertkit.run(tokenizer, model, ["I love Paris", "The river bank was covered in snow."])
     stacked = bertkit.stack_layers(out.hidden_states)
     L = model.config.num_hidden_layers
     weighted = stacked[1:].mean(dim=0)                      # by hand: the plain mean of h1..hL

@@ -9,7 +9,6 @@ chapters themselves (each solution cell is followed by its check cell, run by th
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,38 +16,11 @@ from pathlib import Path
 import pytest
 
 from _book import BOOK, ROOT, cells, source
+from _browser import browser  # noqa: F401 - the fixture (Chromium, skipped or failed under CI when missing)
 
 GENERATED = sorted(p for kind in ("colab", "student") for p in (ROOT / kind).glob("*/*.ipynb"))
 IDS = [str(p.relative_to(ROOT)) for p in GENERATED]
 RAW = ("{glue", "{ref}", ":::", "```{")
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        _unavailable("Chromium not found: install it with `apt-get install chromium chromium-driver` (Debian/Ubuntu).")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    profile = tempfile.mkdtemp(prefix="bertkit-chromium-")
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-                 "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1280,1600"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
