@@ -53,7 +53,10 @@ def _first_run() -> nbformat.NotebookNode:
 
 
 def test_a_chapter_prints_the_same_numbers_twice(monkeypatch):
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # as nbmake's kernels run in `make test` (the Makefile's NB_THREADS)
+    # The kernel's environment as nbmake's in `make test`: one torch thread (the Makefile's NB_THREADS), and
+    # matplotlib's notebook backend rather than conftest.py's Agg, so figures are displayed in both runs
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     first, second = _printed(_first_run()), _printed(_execute(CHAPTER))
     assert any(re.search(r"\d\.\d", t) for t in first), "the chapter should print numbers"
     assert first == second
