@@ -48,6 +48,7 @@ from .layers import LayerSpec, layer_indices
 from .loading import load, resolve_checkpoint
 from .long_texts import check_policy, pool_chunks, tokenize_long
 from .npy_stream import write_npy
+from .openvino_encoder import OpenVINOEncoder
 from .pooling import POOLING_MODES, pool
 from .precision import check_precision
 from .precision import prepare as prepare_precision
@@ -207,16 +208,21 @@ def extract(
     if long_texts == "chunk" and pooling is None:
         raise ValueError("long_texts='chunk' pools each window and then the windows: it needs a pooling mode.")
     encoder: Any = getattr(model, "base_model", model)  # transformers' config attributes are dynamic
-    # the encoder that runs: the model's own, or an int8 copy; the context runs it in the chosen precision
-    encoder, compute, _ = prepare_precision(encoder, precision)
     n_states = encoder.config.num_hidden_layers + 1
     wanted = layer_indices(n_states, layers)
+    was_training = model.training
+    model.eval()
+    try:
+        # the encoder that runs: the model's own, an OpenVINO-compiled one or an int8 copy (bertkit.precision);
+        # the context runs it in the chosen precision
+        encoder, compute, _ = prepare_precision(encoder, precision, _input_names(tokenizer), sorted(set(wanted)))
+    except BaseException:
+        model.train(was_training)
+        raise
 
     total = len(texts) if isinstance(texts, Sized) else None
     runner = _Runner(encoder, tokenizer, wanted, pooling, np_dtype, max_length, long_texts, stride)
     bar = tqdm(total=total, unit="text", desc="extract", disable=not progress, dynamic_ncols=True)
-    was_training = model.training
-    model.eval()
     try:
         with compute:
             windows: Iterator[Any] = (runner.window(chunk, start, batch_size, bar) for start, chunk in _windows(texts))
@@ -254,6 +260,11 @@ def _resolve_model(checkpoint, model, tokenizer) -> tuple[PreTrainedTokenizerBas
     if checkpoint is not None:
         raise ValueError("Pass either checkpoint or model= and tokenizer=, not both.")
     return tokenizer, model
+
+
+def _input_names(tokenizer: PreTrainedTokenizerBase) -> list[str]:
+    """The model inputs each padded batch carries (``input_ids``, ``attention_mask``, maybe ``token_type_ids``)."""
+    return list(tokenizer.pad(tokenizer(["a"]), return_tensors="pt").keys())
 
 
 def _windows(texts: Sequence[str] | Iterable[str]) -> Iterator[tuple[int, list[str]]]:
@@ -298,9 +309,10 @@ class _Runner:
         self.encoder, self.tokenizer, self.wanted, self.pooling = encoder, tokenizer, wanted, pooling
         self.dtype, self.max_length, self.long_texts, self.stride = dtype, max_length, long_texts, stride
         self.torch_dtype = torch.from_numpy(np.empty(0, dtype)).dtype
-        self.device = next(encoder.parameters()).device
+        self.compiled = isinstance(encoder, OpenVINOEncoder)  # runs on the CPU; has no modules to hook
+        self.device = torch.device("cpu") if self.compiled else next(encoder.parameters()).device
         self.needed = sorted(set(wanted))
-        self.blocks: Any = _layer_list(encoder)  # None: no layer list, use_hooks is False
+        self.blocks: Any = None if self.compiled else _layer_list(encoder)  # None: use_hooks is False
         self.seen = self.truncated = 0
         self.first_truncated: int | None = None
         if self.blocks is not None and encoder not in _HOOKS_MATCH:
@@ -325,6 +337,8 @@ class _Runner:
     # -- the forward pass ---------------------------------------------------------------------------------
     def _states(self, batch: dict[str, Tensor], needed: list[int]) -> dict[int, Tensor]:
         """Hidden states {index: (batch, seq, hidden)} for the indices in ``needed`` (0 = embeddings)."""
+        if self.compiled:
+            return self.encoder.states(batch, needed)
         if not self.use_hooks:
             hidden = self.encoder(**batch, output_hidden_states=True).hidden_states
             return {i: hidden[i] for i in needed}

@@ -33,6 +33,7 @@ from __future__ import annotations
 import copy
 import functools
 import warnings
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from pathlib import Path
 from typing import Any
@@ -89,11 +90,16 @@ def supported(precision: str, device: str = "cpu") -> tuple[bool, str]:
     return True, ""
 
 
-def prepare(encoder: nn.Module, precision: str) -> tuple[nn.Module, AbstractContextManager, str]:
+def prepare(
+    encoder: nn.Module, precision: str, names: Sequence[str] | None = None, needed: Sequence[int] | None = None
+) -> tuple[Any, AbstractContextManager, str]:
     """(encoder to run, context to run it in, precision that runs) for one :func:`bertkit.extract` call.
 
-    The encoder is the same module for float32 and bfloat16 and a quantized copy for int8 (the caller's model is
-    never changed). When ``precision`` cannot run natively here, a warning says why and float32 runs.
+    On a CPU, bfloat16 and int8 run the encoder compiled by OpenVINO (:mod:`bertkit.openvino_encoder`) for the
+    model inputs ``names`` and the hidden states ``needed``; without those, without OpenVINO installed, or where
+    it cannot convert the model, a warning says why and PyTorch computes (autocast for bfloat16, a ``torch.ao``
+    dynamically quantized copy for int8). The caller's model is never changed. When ``precision`` cannot run
+    natively here, a warning says why and float32 runs.
     """
     check_precision(precision)
     device = next(encoder.parameters()).device.type
@@ -101,6 +107,10 @@ def prepare(encoder: nn.Module, precision: str) -> tuple[nn.Module, AbstractCont
     if not ok:
         warnings.warn(f"{why}; computing in float32 instead.", stacklevel=3)
         precision = "float32"
+    if precision != "float32" and device == "cpu" and names is not None and needed is not None:
+        compiled = _openvino(encoder, precision, names, needed)
+        if compiled is not None:
+            return compiled, nullcontext(), precision
     if precision == "bfloat16":
         return encoder, torch.autocast(device, dtype=torch.bfloat16), precision
     if precision == "int8":
@@ -109,6 +119,29 @@ def prepare(encoder: nn.Module, precision: str) -> tuple[nn.Module, AbstractCont
     if device == "cpu":
         return encoder, packed_linears(encoder), precision
     return encoder, nullcontext(), precision
+
+
+def _openvino(encoder: nn.Module, precision: str, names: Sequence[str], needed: Sequence[int]) -> Any:
+    """The OpenVINO-compiled encoder, or None (with a warning that says why) when PyTorch has to compute."""
+    from . import openvino_encoder
+
+    ok, install = openvino_encoder.available(precision)
+    if not ok:
+        warnings.warn(
+            f"precision={precision!r} is fastest with OpenVINO ({install}); computing with PyTorch instead "
+            "(slower; for int8 also less faithful, see bertkit.precision).",
+            stacklevel=4,
+        )
+        return None
+    try:
+        return openvino_encoder.compiled(encoder, precision, names, needed)
+    except Exception as error:  # an architecture OpenVINO cannot convert: the PyTorch path still works
+        warnings.warn(
+            f"OpenVINO could not compile this encoder for precision={precision!r} ({type(error).__name__}: "
+            f"{error}); computing with PyTorch instead.",
+            stacklevel=4,
+        )
+        return None
 
 
 def _sensitive(module: nn.Linear, hidden: int) -> bool:
