@@ -8,8 +8,11 @@ probes reachability on purpose).
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import socket
+import subprocess
+import sys
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -111,3 +114,29 @@ def batch(tokenizer, model):
     encoding, outputs = bertkit.run(tokenizer, model, texts)
     assert (encoding["attention_mask"] == 0).any(), "the fixture must contain padding"
     return texts, encoding, outputs
+
+
+# What a fresh interpreter sees around ``import bertkit``: measured once, in one process, for the tests that need a
+# clean ``sys.modules`` (each python process costs seconds: torch and transformers are imported again).
+_FRESH_IMPORT = """
+import json, sys
+import matplotlib
+before = dict(matplotlib.rcParams)
+import bertkit
+facts = {
+    "book_modules": sorted(m for m in sys.modules if m.startswith("bertkit.book")),
+    "rcparams_unchanged": before == dict(matplotlib.rcParams),
+}
+facts["glue_module"] = bertkit.book.glue.__module__  # first use of bertkit.book, after the checks above
+print(json.dumps(facts))
+"""
+
+
+@pytest.fixture(scope="session")
+def fresh_import() -> dict:
+    """In a new python: ``book_modules`` (``bertkit.book*`` modules loaded by ``import bertkit``),
+    ``rcparams_unchanged`` (matplotlib's settings before and after ``import bertkit``) and ``glue_module``
+    (``bertkit.book.glue.__module__``, reached through ``bertkit`` afterwards)."""
+    done = subprocess.run([sys.executable, "-c", _FRESH_IMPORT], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])

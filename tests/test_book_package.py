@@ -17,10 +17,8 @@ def _python(code: str, *flags: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *flags, "-c", code], capture_output=True, text=True, timeout=120)
 
 
-def test_the_core_does_not_import_the_book_package():
-    result = _python("import sys, bertkit; print(sorted(m for m in sys.modules if m.startswith('bertkit.book')))")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+def test_the_core_does_not_import_the_book_package(fresh_import):
+    assert fresh_import["book_modules"] == []
 
 
 def test_book_helpers_are_in_bertkit_book():
@@ -80,11 +78,9 @@ def test_an_old_import_in_a_chapter_runs_with_warnings_as_errors_off_by_default(
     assert "<string>:1" in result.stderr, "the warning names the reader's line"
 
 
-def test_bertkit_book_is_reachable_from_bertkit_without_being_imported_by_it():
-    code = "import sys, bertkit; before = 'bertkit.book' in sys.modules; print(before, bertkit.book.glue.__module__)"
-    result = _python(code)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "bertkit.book.notebook"]
+def test_bertkit_book_is_reachable_from_bertkit_without_being_imported_by_it(fresh_import):
+    assert "bertkit.book" not in fresh_import["book_modules"]
+    assert fresh_import["glue_module"] == "bertkit.book.notebook"
 
 
 def test_unknown_attribute_still_raises_attribute_error():
