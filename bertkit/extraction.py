@@ -143,10 +143,12 @@ def extract(
             (:func:`bertkit.max_input_length`).
         dtype: dtype of the result, ``"float32"`` or ``"float16"`` (half the file size). Only the pooled
             vectors are converted; how the model computes is ``precision``.
-        precision: how the encoder computes: ``"float32"`` (default), ``"bfloat16"`` (autocast: every vector
-            within cosine 0.9999 of float32 on the bundled model; needs AVX-512 BF16 or AMX) or ``"int8"``
-            (dynamic int8 quantization: lower fidelity, cosine 0.98 mean). Measured figures and fallbacks
-            (a warning, then float32, where the CPU lacks the instructions): :mod:`bertkit.precision`.
+        precision: how the encoder computes: ``"float32"`` (default), ``"bfloat16"`` (every vector within
+            cosine 0.9999 of float32 on the bundled model; needs AVX-512 BF16 or AMX) or ``"int8"`` (int8
+            weights and per-token activation scales: cosine mean at least 0.995, min 0.98; needs AVX-512 VNNI or
+            AVX-VNNI). On a CPU both run the encoder compiled by OpenVINO (the first call compiles it). Measured
+            figures and fallbacks (a warning, then PyTorch, or float32 where the CPU lacks the instructions):
+            :mod:`bertkit.precision`.
         out: path of a ``.npy`` file to write instead of keeping the result in memory (needs ``pooling``).
         progress: show a tqdm progress bar (on stderr).
         strict: the same as ``long_texts="error"`` (kept for existing code).

@@ -2,26 +2,29 @@
 
     >>> vectors = bertkit.extract(texts, precision="bfloat16")   # every vector within cosine 0.9999 of float32
 
-``precision`` is how the encoder computes; ``dtype`` stays the dtype of the returned array or file. Measured on the
-bundled all-MiniLM-L6-v2 (fidelity is the cosine of each text's vector to its float32 vector; speed and figures in
-benchmarks/README.md, measured in one run by benchmarks/extract.py):
+``precision`` is how the encoder computes; ``dtype`` stays the dtype of the returned array or file. Fidelity is
+the cosine of each text's vector to its float32 vector; the bounds below are asserted by tests/test_precision.py
+on the bundled all-MiniLM-L6-v2, and the speeds and the full figures are in benchmarks/README.md (measured in
+one run by ``benchmarks/extract.py --precision``).
 
 - ``"float32"``: the model's own weights; on a CPU the linear layers run through oneDNN with packed weights
   (:mod:`bertkit.onednn`).
-- ``"bfloat16"``: PyTorch autocast (``torch.autocast(..., dtype=torch.bfloat16)``): matrix multiplies in bfloat16,
-  layer norms, softmax and the pooled sums in float32. Every vector's cosine to float32 was at least 0.9999.
-  Casting the weights themselves to bfloat16 (``model.to(torch.bfloat16)``) was faster still but put some vectors
-  below 0.9999 (min 0.99988 on 256 texts), so autocast is what runs. Measured cosine to float32 on 300 texts:
-  mean 0.99998, min 0.99995; speed 1.04x and 0.81x float32 in two runs on a 2-core CPU shared with other jobs.
-- ``"int8"``: PyTorch dynamic quantization (``torch.ao.quantization.quantize_dynamic``; fbgemm kernels, int8
-  weights per output channel, activations quantized per batch as they arrive) of a copy of the encoder, made at
-  each call. The feed-forward output layers (``4h -> h``: their input, after GELU, has outlier features that
-  per-tensor activation scales handle badly) stay in float32. Fidelity is clearly lower than bfloat16's: cosine
-  to float32 mean 0.981, min 0.947 on 300 texts (ONNX Runtime's dynamic int8: 0.989 / 0.972), and 0.93x and
-  1.03x float32's speed in two runs (benchmarks/README.md); check it on your own data before relying on it. torch 2.13 marks its
-  quantized tensors deprecated (to be replaced by torchao, whose int8 path needs torch.compile to be fast: tens of
-  seconds of compiling per model and shape on a 2-core CPU, and importing torchao slows every model load because
-  transformers imports it when installed); this path is kept until that is cheaper.
+- ``"bfloat16"``: on a CPU, the encoder compiled by OpenVINO with bfloat16 matrix multiplies (layer norms,
+  softmax and the pooled sums stay float32): every vector's cosine to float32 at least 0.9999. On CUDA, PyTorch
+  autocast. Casting the weights themselves to bfloat16 (``model.to(torch.bfloat16)``) put some vectors below
+  0.9999 (min 0.99988 on 256 texts), so it is not used.
+- ``"int8"``: on a CPU, the encoder compiled by OpenVINO with int8 weights (per output channel) and each token's
+  activations quantized as they arrive (one scale per group of
+  :data:`bertkit.openvino_encoder.INT8_GROUP_SIZE` features); no calibration set, so a text's vector does not
+  depend on the rest of the corpus. Cosine to float32: mean at least 0.995, every vector at least 0.98 (ONNX
+  Runtime's dynamic int8, what sentence-transformers exports, is below both on the same texts).
+
+How and why OpenVINO: :mod:`bertkit.openvino_encoder`. The first call on a model exports and compiles it (a few
+seconds); later calls reuse it until the model's weights change. Without OpenVINO installed
+(``pip install openvino nncf``, or ``bertkit[fast]``), or for a model it cannot convert, a warning says so and
+PyTorch computes: autocast for bfloat16 (same fidelity, no faster than float32 on the machines measured) and
+``torch.ao`` dynamic int8 for int8 (the feed-forward output layers kept in float32; clearly lower fidelity,
+cosine mean 0.981 and min 0.947 on 300 texts; check it on your own data).
 
 When the CPU lacks the instructions a precision needs (bfloat16: AVX-512 BF16 or AMX; int8: AVX-512 VNNI or
 AVX-VNNI, and a quantized engine in this torch) a warning says so and float32 runs instead: on such a CPU the
