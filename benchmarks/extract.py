@@ -98,6 +98,11 @@ def child(method: str, n: int, batch_size: int, checkpoint: str | None, save: st
     elif method.startswith("extract-"):  # --precision: extract at each compute precision, last layer, mean
         tokenizer, model = bertkit.load(path)
         chosen = method.removeprefix("extract-")
+        if "-g" in chosen:  # --int8-groups: extract-int8-g64 runs int8 with 64 features per activation scale
+            import bertkit.openvino_encoder
+
+            chosen, group = chosen.split("-g")
+            bertkit.openvino_encoder.INT8_GROUP_SIZE = int(group)
         if chosen.endswith("-pytorch"):  # the fallback a machine without OpenVINO gets (autocast, torch.ao int8)
             import bertkit.openvino_encoder
 
@@ -260,6 +265,7 @@ def precision_table(args, common: list[str]) -> None:
 
     methods = ["extract-float32", "extract-bfloat16", "extract-int8", "sentence-transformers", "onnx-int8",
                "extract-bfloat16-pytorch", "extract-int8-pytorch"]
+    methods += [f"extract-int8-g{g}" for g in args.int8_groups.split(",") if g]
     flops, tokens = model_flops(args.checkpoint, args.n)
     rates = matmul_rates()
     results: dict[str, list[dict]] = {m: [] for m in methods}
@@ -284,7 +290,7 @@ def precision_table(args, common: list[str]) -> None:
     per_cpu = {m: max(r["texts"] / r["cpu_seconds"] for r in results[m]) for m in methods}
     uses = {"extract-float32": "float32", "extract-bfloat16": "bfloat16", "extract-int8": "int8",
             "sentence-transformers": "float32", "onnx-int8": "int8", "extract-bfloat16-pytorch": "bfloat16",
-            "extract-int8-pytorch": "int8"}
+            "extract-int8-pytorch": "int8"} | {m: "int8" for m in methods if "-g" in m}
     print(f"\n{args.n} texts, {tokens:,} tokens, batch size {args.batch_size}; model {flops / 1e12:.2f} TFLOP per "
           "pass; matmul rates " + ", ".join(f"{k} {v / 1e9:.0f} G/s" for k, v in rates.items()))
     print(f"{'method':24s} {'texts/s':>8s} {'vs ST':>6s} {'vs ORT8':>7s} {'median':>7s} {'per CPU-s':>9s} "
@@ -384,6 +390,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile bertkit.extract on --n texts")
     parser.add_argument("--precision", action="store_true",
                         help="extract at float32, bfloat16 and int8 vs SentenceTransformer.encode and ONNX Runtime int8")
+    parser.add_argument("--int8-groups", default="",
+                        help="with --precision, also int8 at these activation group sizes, e.g. 32,64,384")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--save", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
