@@ -12,7 +12,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
+from .long_texts import LONG_TEXTS
 from .pooling import POOLING_MODES
+from .precision import PRECISIONS
 
 _SHAPE_HELP = """\
 output: a NumPy .npy file holding one float array of shape (n_texts, n_layers, hidden):
@@ -84,7 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--batch-size", type=int, default=32, help="texts per forward pass (default: 32)")
     extract.add_argument("--dtype", default="float32", choices=("float32", "float16"), help="float16 halves the file (default: float32)")
     extract.add_argument("--max-length", type=int, default=None, help="longest input in tokens (default: the model's limit)")
-    extract.add_argument("--strict", action="store_true", help="fail on a text longer than --max-length instead of truncating it")
+    extract.add_argument("--strict", action="store_true", help="fail on a text longer than --max-length instead of truncating it (same as --long-texts error)")
+    extract.add_argument("--long-texts", default="truncate", choices=LONG_TEXTS, help="a text longer than --max-length: cut it and warn (truncate, default), fail (error), or read it whole in overlapping windows pooled into one vector (chunk)")
+    extract.add_argument("--stride", type=int, default=0, help="with --long-texts chunk: tokens two consecutive windows share (default: 0)")
+    extract.add_argument("--precision", default="float32", choices=PRECISIONS, help="how the encoder computes: float32 (default), bfloat16 or int8 (faster on CPUs with AVX-512 BF16 / VNNI; fidelity in bertkit.precision)")
     extract.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -135,6 +140,9 @@ def run_extract(args: argparse.Namespace) -> int:
             out=args.output,
             progress=not args.no_progress,
             strict=args.strict,
+            long_texts=args.long_texts,
+            stride=args.stride,
+            precision=args.precision,
         )
     finally:
         if stream is not sys.stdin:

@@ -333,6 +333,30 @@ def test_cli_errors_exit_2_with_a_message(cli_model, tmp_path, capsys, content, 
     assert not out.exists()
 
 
+def test_cli_long_texts_chunk_and_precision_reach_extract(run, cli_model, tmp_path):
+    long_text = " ".join(["the river bank was quiet in the morning"] * 6)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(f"{TEXTS[0]}\n{long_text}\n", encoding="utf-8")
+    out = tmp_path / "vectors.npy"
+    args = ["--max-length", "16", "--long-texts", "chunk", "--stride", "4", "--no-progress"]
+    assert main(["extract", str(corpus), "-o", str(out), *args]) == 0
+    np.testing.assert_array_equal(np.load(out), run([TEXTS[0], long_text], max_length=16, long_texts="chunk", stride=4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a CPU without bfloat16 instructions falls back, with a warning
+        assert main(["extract", str(corpus), "-o", str(out), "--precision", "bfloat16", "--no-progress"]) == 0
+        expected = run([TEXTS[0], long_text], precision="bfloat16")
+    np.testing.assert_array_equal(np.load(out), expected)
+    assert not np.allclose(expected, run([TEXTS[0], long_text]), atol=1e-6, rtol=0)  # it computed differently
+
+
+def test_cli_a_stride_that_does_not_fit_is_exit_2(cli_model, tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("one\n", encoding="utf-8")
+    args = ["--max-length", "16", "--long-texts", "chunk", "--stride", "40", "--no-progress"]
+    assert main(["extract", str(corpus), "-o", str(tmp_path / "v.npy"), *args]) == 2
+    assert "stride" in capsys.readouterr().err
+
+
 def test_cli_unknown_pooling_is_a_usage_error(capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         main(["extract", "corpus.txt", "-o", str(tmp_path / "v.npy"), "--pooling", "avg"])
