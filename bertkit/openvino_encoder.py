@@ -93,39 +93,51 @@ def _example(config: Any, names: Sequence[str]) -> dict[str, Tensor]:
     return {name: values[name] for name in names}
 
 
+def _input_order(names: Sequence[str]) -> tuple[str, ...]:
+    """``names`` in :class:`_SelectedStates`'s parameter order, or a ValueError for inputs it does not take."""
+    order = ("input_ids", "attention_mask", "token_type_ids")
+    if set(names) - set(order) or not {"input_ids", "attention_mask"} <= set(names):
+        raise ValueError(f"model inputs {tuple(names)}: expected input_ids, attention_mask and maybe token_type_ids")
+    return tuple(name for name in order if name in names)
+
+
+def convert(encoder: nn.Module, names: Sequence[str], needed: Sequence[int]) -> Any:
+    """``encoder`` as an ``openvino.Model`` whose inputs are ``names`` (shape (batch, sequence), any size) and
+    whose outputs are ``hidden_states[i]`` for ``i`` in ``needed``, each (batch, sequence, hidden) float32."""
+    import openvino as ov
+
+    names = _input_order(names)
+    config: Any = encoder.config
+    wrapped = _SelectedStates(encoder, needed).eval()
+    batch = torch.export.Dim("batch")
+    sequence = torch.export.Dim("sequence", max=int(getattr(config, "max_position_embeddings", 512)))
+    with torch.no_grad(), warnings.catch_warnings():
+        # torch.export, not torch.jit.trace (deprecated in torch 2.13): the graph keeps batch and sequence
+        # length symbolic, and the attention-mask branch is the one recorded (the example has a padded row)
+        warnings.filterwarnings("ignore", category=FutureWarning)  # torch's own pytree deprecation notices
+        program = torch.export.export(
+            wrapped, (), _example(config, names), dynamic_shapes={name: {0: batch, 1: sequence} for name in names}
+        )
+        return ov.convert_model(program)
+
+
 class OpenVINOEncoder:
-    """``encoder`` compiled by OpenVINO at ``precision``; :meth:`states` gives the hidden states ``needed``.
+    """A converted encoder (:func:`convert`) compiled for the CPU at ``precision``; :meth:`states` runs it.
 
     ``names`` are the model inputs each batch carries (``input_ids``, ``attention_mask``, and ``token_type_ids``
-    where the tokenizer makes them), in that order.
+    where the tokenizer makes them); ``needed`` the hidden states the graph outputs.
     """
 
-    def __init__(self, encoder: nn.Module, precision: str, names: Sequence[str], needed: Sequence[int]) -> None:
+    def __init__(self, graph: Any, config: Any, precision: str, names: Sequence[str], needed: Sequence[int]) -> None:
         import openvino as ov
 
-        self.config: Any = encoder.config
-        order = ("input_ids", "attention_mask", "token_type_ids")  # _SelectedStates.forward's parameters
-        unknown = set(names) - set(order)
-        if unknown or not {"input_ids", "attention_mask"} <= set(names):
-            raise ValueError(f"model inputs {tuple(names)}: expected input_ids, attention_mask and maybe token_type_ids")
-        self.precision, self.names, self.needed = precision, tuple(n for n in order if n in names), tuple(needed)
-        wrapped = _SelectedStates(encoder, self.needed).eval()
-        example = _example(self.config, self.names)
-        batch = torch.export.Dim("batch")
-        sequence = torch.export.Dim("sequence", max=int(getattr(self.config, "max_position_embeddings", 512)))
-        with torch.no_grad(), warnings.catch_warnings():
-            # torch.export, not torch.jit.trace (deprecated in torch 2.13): the graph keeps batch and sequence
-            # length symbolic, and the attention-mask branch is the one recorded (the example has a padded row)
-            warnings.filterwarnings("ignore", category=FutureWarning)  # torch's own pytree deprecation notices
-            program = torch.export.export(
-                wrapped, (), example, dynamic_shapes={name: {0: batch, 1: sequence} for name in self.names}
-            )
-            graph = ov.convert_model(program)
+        self.config, self.precision = config, precision
+        self.names, self.needed = _input_order(names), tuple(needed)
         settings: dict[str, Any] = {"INFERENCE_NUM_THREADS": torch.get_num_threads(), "PERFORMANCE_HINT": "LATENCY"}
         if precision == "int8":
             import nncf
 
-            graph = _quiet(nncf.compress_weights, graph, mode=nncf.CompressWeightsMode.INT8_ASYM)
+            graph = _quiet(nncf.compress_weights, graph.clone(), mode=nncf.CompressWeightsMode.INT8_ASYM)
             settings |= {"INFERENCE_PRECISION_HINT": "bf16", "DYNAMIC_QUANTIZATION_GROUP_SIZE": INT8_GROUP_SIZE}
         else:
             settings |= {"INFERENCE_PRECISION_HINT": "bf16"}
@@ -155,7 +167,8 @@ class OpenVINOEncoder:
         return {i: torch.from_numpy(np.array(outputs[k], dtype=np.float32)) for k, i in enumerate(self.needed)}
 
 
-_CACHE: weakref.WeakKeyDictionary[nn.Module, dict[tuple, tuple[tuple, OpenVINOEncoder]]] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[nn.Module, dict[tuple, tuple[tuple, Any]]] = weakref.WeakKeyDictionary()
+"""encoder -> {key: (fingerprint of its weights, converted graph or compiled encoder)}"""
 
 
 def _fingerprint(encoder: nn.Module) -> tuple:
@@ -167,12 +180,23 @@ def _fingerprint(encoder: nn.Module) -> tuple:
     return tuple((p.data_ptr(), p._version) for p in encoder.parameters())
 
 
-def compiled(encoder: nn.Module, precision: str, names: Sequence[str], needed: Sequence[int]) -> OpenVINOEncoder:
-    """The cached :class:`OpenVINOEncoder` of ``encoder`` for these inputs and layers, compiled if new or stale."""
-    key = (precision, tuple(names), tuple(needed), torch.get_num_threads())
-    fingerprint = _fingerprint(encoder)
+def _cached(encoder: nn.Module, key: tuple, fingerprint: tuple, build: Callable[[], Any]) -> Any:
     per_model = _CACHE.setdefault(encoder, {})
     hit = per_model.get(key)
     if hit is None or hit[0] != fingerprint:
-        hit = per_model[key] = (fingerprint, OpenVINOEncoder(encoder, precision, names, needed))
+        hit = per_model[key] = (fingerprint, build())
     return hit[1]
+
+
+def compiled(encoder: nn.Module, precision: str, names: Sequence[str], needed: Sequence[int]) -> OpenVINOEncoder:
+    """The cached :class:`OpenVINOEncoder` of ``encoder`` for these inputs and layers, built if new or stale.
+
+    The converted graph is cached too, so a second precision on the same model and layers only compiles.
+    """
+    fingerprint, names, needed = _fingerprint(encoder), _input_order(names), tuple(needed)
+
+    def build() -> OpenVINOEncoder:
+        graph = _cached(encoder, ("graph", names, needed), fingerprint, lambda: convert(encoder, names, needed))
+        return OpenVINOEncoder(graph, encoder.config, precision, names, needed)
+
+    return _cached(encoder, (precision, names, needed, torch.get_num_threads()), fingerprint, build)
