@@ -20,12 +20,17 @@ install: $(STAMP)
 
 # ratsnlp's last release pins transformers 4.28 and an old Lightning, so it is installed without its
 # dependencies; bertkit.ratsnlp_compat makes the parts the book uses work on today's versions.
+# pip byte-compiles every installed file one at a time (about 40 s here); compileall does the same files on
+# every core afterwards. Every file gets its .pyc at install time either way, so runs with PYTHONDONTWRITEBYTECODE
+# set never compile an import again. compileall's status is ignored as pip ignores it: a few files are not
+# meant for this Python (torch/testing/_internal/py312_intrinsics.py).
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
-	$(PY) -m pip install -q --no-deps ratsnlp==1.0.53
+	$(PY) -m pip install -q --no-compile -r requirements.txt
+	$(PY) -m pip install -q --no-compile --no-deps ratsnlp==1.0.53
 	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m compileall -qq -j 0 "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" || true
 	touch $(STAMP)
 
 # Notebook runs: pytest-xdist runs NB_WORKERS chapters at a time, each kernel's torch with NB_THREADS threads
