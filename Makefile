@@ -14,7 +14,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install book html lint test test-notebooks test-families test-html test-library clean
+.PHONY: install book html lint test test-notebooks test-families test-html test-library test-book-then-library clean
 
 install: $(STAMP)
 
@@ -54,11 +54,26 @@ book: install
 html:
 	$(VENV)/bin/jupyter-book build . --all -W --keep-going
 
-# Each step is a goal of its own and `make -k` runs them in this order, so a failing chapter does not hide the
-# other results; the browser tests come after the book is built.
+# Each step is a goal of its own and `make -k` runs all of them, so a failing step does not hide the other
+# results. First the chapters on the default model (they fill the book's cache, and use both cores); then three
+# things at once, as they leave each other's cores idle otherwise: lint (mypy without its cache is half a minute
+# on one core), the chapters on the family checkpoints, and the book followed by bertkit's tests (the browser
+# tests need the book; much of their time is spent waiting on Chromium). Output sync keeps each step's output
+# together: a step prints when it is done.
 test: install
 	rm -rf $(NB_CACHE) $(FAMILY_DIR)
-	$(MAKE) --no-print-directory -k lint test-notebooks test-families test-html test-library
+	$(MAKE) --no-print-directory test-notebooks || status=1; \
+	echo "== lint, the family checkpoints' chapters, and the book then bertkit's tests, at the same time"; \
+	$(MAKE) --no-print-directory -k -j3 --output-sync=recurse lint test-families test-book-then-library || status=1; \
+	exit $${status:-0}
+
+# IN_ORDER=1: a sub-make that runs its goals one after the other even under the parent's -j.
+ifdef IN_ORDER
+.NOTPARALLEL:
+endif
+
+test-book-then-library:
+	$(MAKE) --no-print-directory -k IN_ORDER=1 test-html test-library
 
 test-notebooks:
 	$(NBMAKE) -p tests.nbmake_cache --nb-cache=$(NB_CACHE)
