@@ -94,8 +94,9 @@ lint: install
 	$(VENV)/bin/ruff check bertkit tests
 	$(VENV)/bin/mypy
 
+# Two test processes, each taking whole files (a file's module fixtures, such as its Chromium, are built once)
 test-library:
-	$(PY) -m pytest tests -p no:cacheprovider
+	$(PY) -m pytest tests -p no:cacheprovider -n 2 --dist loadfile
 
 clean:
 	rm -rf _build $(VENV)
