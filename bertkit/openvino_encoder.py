@@ -1,8 +1,9 @@
 """The encoder compiled by OpenVINO: how ``extract(..., precision="bfloat16" | "int8")`` runs on a CPU.
 
-:func:`bertkit.precision.prepare` builds an :class:`OpenVINOEncoder` for those two precisions on a CPU. It converts
-the encoder (``model.base_model``) with ``openvino.convert_model`` into a graph whose outputs are exactly the hidden
-states the call asked for, and compiles it for the CPU plugin:
+:func:`bertkit.precision.prepare` builds an :class:`OpenVINOEncoder` for those two precisions on a CPU. It exports
+the encoder (``model.base_model``) with ``torch.export`` and converts it with ``openvino.convert_model`` into a
+graph whose outputs are exactly the hidden states the call asked for (:func:`convert`), then compiles it for the
+CPU plugin:
 
 - ``"bfloat16"``: ``INFERENCE_PRECISION_HINT="bf16"``. Matrix multiplies run in bfloat16 (AVX-512 BF16 / AMX);
   OpenVINO keeps layer norms, softmax and the other sensitive reductions in float32.
@@ -14,13 +15,15 @@ states the call asked for, and compiles it for the CPU plugin:
   set (static int8, calibrated with ``nncf.quantize``, was faster but put some vectors below cosine 0.97).
 
 Why OpenVINO and not PyTorch: measured in one run on the bundled model (benchmarks/README.md), bfloat16 by
-``torch.autocast`` was no faster than packed float32 and ``torch.ao`` dynamic int8 was slower than ONNX Runtime
-with lower fidelity; torchao's int8 needs ``torch.compile``, which takes minutes on a 2-core CPU. OpenVINO's
-CPU plugin fuses attention, layer norm and the activation quantization into its kernels.
+``torch.autocast`` reached 0.74x the texts/s of ONNX Runtime's dynamic int8 (OpenVINO bfloat16: 0.93x), and
+``torch.ao`` dynamic int8 0.74x with a minimum cosine of 0.94 to float32 (OpenVINO int8: 1.18x, 0.995); torchao's
+int8 needs ``torch.compile``, which did not finish in 15 minutes on a 2-core CPU. OpenVINO's CPU plugin fuses
+attention, layer norm and the activation quantization into its kernels.
 
 The compiled encoder is cached per model, precision, set of layers and input names, and rebuilt when any of the
-model's parameters changed in place (a training step) or was replaced. Conversion and compilation take about a
-second (two or three for int8) on a 2-core CPU; later calls reuse them.
+model's parameters changed in place (a training step) or was replaced. The first call pays for the export,
+conversion and compilation: 5.3 s for bfloat16 and 6.7 s for int8 on the bundled model with 64 texts on a 2-core
+CPU (float32: 1.0 s); later calls reuse them.
 """
 
 from __future__ import annotations
@@ -38,11 +41,12 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-__all__ = ["INT8_GROUP_SIZE", "OpenVINOEncoder", "available", "compiled"]
+__all__ = ["INT8_GROUP_SIZE", "OpenVINOEncoder", "available", "compiled", "convert"]
 
 INT8_GROUP_SIZE = 128
-"""Input features that share one activation scale in the int8 path (per token). Smaller groups are more faithful
-and slower: see benchmarks/README.md for the measured trade-off."""
+"""Input features that share one activation scale in the int8 path (per token). Smaller groups are more faithful:
+minimum cosine to float32 0.9965 with 64, 0.9946 with 128 and 0.9857 with 384 on 800 texts; their speeds were
+within one run's noise (benchmarks/README.md)."""
 
 _MODULES = {"bfloat16": ("openvino",), "int8": ("openvino", "nncf")}
 
