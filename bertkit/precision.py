@@ -22,9 +22,9 @@ one run by ``benchmarks/extract.py --precision``).
 How and why OpenVINO: :mod:`bertkit.openvino_encoder`. The first call on a model exports and compiles it (a few
 seconds); later calls reuse it until the model's weights change. Without OpenVINO installed
 (``pip install openvino nncf``, or ``bertkit[fast]``), or for a model it cannot convert, a warning says so and
-PyTorch computes: autocast for bfloat16 (same fidelity, no faster than float32 on the machines measured) and
-``torch.ao`` dynamic int8 for int8 (the feed-forward output layers kept in float32; clearly lower fidelity,
-cosine mean 0.981 and min 0.947 on 300 texts; check it on your own data).
+PyTorch computes: autocast for bfloat16 (same fidelity; 224 texts/s against OpenVINO's 281 in the benchmark) and
+``torch.ao`` dynamic int8 for int8 (the feed-forward output layers kept in float32; 222 texts/s against 356, and
+clearly lower fidelity: cosine mean 0.981 and min 0.939 on 800 texts; check it on your own data).
 
 When the CPU lacks the instructions a precision needs (bfloat16: AVX-512 BF16 or AMX; int8: AVX-512 VNNI or
 AVX-VNNI, and a quantized engine in this torch) a warning says so and float32 runs instead: on such a CPU the
