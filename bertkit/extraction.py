@@ -212,20 +212,15 @@ def extract(
     encoder: Any = getattr(model, "base_model", model)  # transformers' config attributes are dynamic
     n_states = encoder.config.num_hidden_layers + 1
     wanted = layer_indices(n_states, layers)
+    total = len(texts) if isinstance(texts, Sized) else None
+    bar = tqdm(total=total, unit="text", desc="extract", disable=not progress, dynamic_ncols=True)
     was_training = model.training
-    model.eval()
+    model.eval()  # before prepare_precision: OpenVINO exports the model as it will run
     try:
         # the encoder that runs: the model's own, an OpenVINO-compiled one or an int8 copy (bertkit.precision);
         # the context runs it in the chosen precision
         encoder, compute, _ = prepare_precision(encoder, precision, _input_names(tokenizer), sorted(set(wanted)))
-    except BaseException:
-        model.train(was_training)
-        raise
-
-    total = len(texts) if isinstance(texts, Sized) else None
-    runner = _Runner(encoder, tokenizer, wanted, pooling, np_dtype, max_length, long_texts, stride)
-    bar = tqdm(total=total, unit="text", desc="extract", disable=not progress, dynamic_ncols=True)
-    try:
+        runner = _Runner(encoder, tokenizer, wanted, pooling, np_dtype, max_length, long_texts, stride)
         with compute:
             windows: Iterator[Any] = (runner.window(chunk, start, batch_size, bar) for start, chunk in _windows(texts))
             result: Any
