@@ -20,44 +20,11 @@ from torch import nn
 from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
 
 from .long_texts import max_input_length, position_limit, tokenize_long
+from .texts import as_texts, check_visible
 
 
 class TokenizerMismatchError(ValueError):
     """The tokenizer was not made for this model: its ids would index the wrong (or no) embeddings."""
-
-
-def as_texts(texts: str | Iterable[str], name: str = "texts") -> list[str]:
-    """Validate texts and return them as a list.
-
-    Args:
-        texts: one string or an iterable of strings.
-        name: what to call the argument in error messages.
-
-    Returns:
-        A non-empty list of non-blank strings.
-
-    Raises:
-        TypeError: None, or an item that is not a string.
-        ValueError: no texts, or a text that is empty or whitespace only.
-    """
-    if texts is None:
-        raise TypeError(f"{name} is None: pass a string or a list of strings.")
-    if isinstance(texts, str):
-        texts = [texts]
-    elif not isinstance(texts, Iterable):
-        raise TypeError(f"{name} must be a string or a list of strings, not {type(texts).__name__}.")
-    texts = list(texts)
-    if not texts:
-        raise ValueError(f"{name} is empty: pass at least one text.")
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"{name}[{i}] is {type(text).__name__} ({text!r:.40}), not str: convert it first.")
-        if not text.strip():
-            raise ValueError(
-                f"{name}[{i}] is empty or whitespace only: the model would see only [CLS] [SEP]. "
-                "Drop it, or replace it with real text."
-            )
-    return texts
 
 
 _SPECIAL_TOKENS = ("cls_token", "sep_token", "pad_token", "unk_token", "mask_token", "bos_token", "eos_token")
@@ -181,6 +148,8 @@ def encode(
         pairs = as_texts(pairs, "pairs")
         if len(pairs) != len(texts):
             raise ValueError(f"Got {len(texts)} texts but {len(pairs)} pairs: give one pair per text.")
+        for name, side in (("texts", texts), ("pairs", pairs)):  # each sentence of a pair must hold text
+            check_visible(tokenizer, side, tokenizer(side, add_special_tokens=False)["input_ids"], name=name)
     if model is not None:
         check_pair(tokenizer, model)
     max_length = checked_max_length(tokenizer, model, max_length)

@@ -28,6 +28,8 @@ import numpy as np
 import torch
 from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
 
+from .texts import check_visible
+
 __all__ = [
     "LONG_TEXTS",
     "LongTokens",
@@ -193,6 +195,7 @@ def tokenize_long(
             "(AutoTokenizer.from_pretrained(checkpoint, use_fast=True), which bertkit.load uses)."
         )
     doc = [int(d) for d in enc.pop("overflow_to_sample_mapping")]
+    check_visible(tokenizer, texts, enc["input_ids"], doc, start=start)  # a text of invisible characters only
     alignments = enc.encodings  # one tokenizers.Encoding per row: word_ids(), char_to_token() of the result
     enc = {key: list(value) for key, value in enc.items() if key != "overflowing_tokens"}
     windows = np.bincount(doc, minlength=len(texts))

@@ -1,6 +1,7 @@
 """bertkit.encoding: validation of texts, length limits, tokenizer/model pairing, and run()."""
 
 import math
+import re
 import warnings
 
 import pytest
@@ -29,6 +30,33 @@ from bertkit import TokenizerMismatchError
 def test_bad_texts_get_clear_errors(tokenizer, model, texts, error, match):
     with pytest.raises(error, match=match):
         bertkit.encode(tokenizer, texts, model=model)
+
+
+INVISIBLE = ["\u200b", "\x00", "\u00ad", "\ufeff", " \u200b\t\x00 ", "\ufeff\n\u00ad"]
+
+
+@pytest.mark.parametrize("text", INVISIBLE, ids=ascii)
+def test_a_text_of_invisible_characters_only_is_refused_after_tokenization(tokenizer, model, text):
+    assert text.strip() and not tokenizer(text, add_special_tokens=False)["input_ids"], "the tokenizer drops it all"
+    escaped = re.escape(repr(text)[:60])
+    with pytest.raises(ValueError, match=rf"texts\[1\] = {escaped} has no token of its own"):
+        bertkit.encode(tokenizer, ["real text", text], model=model)
+    with pytest.raises(ValueError, match=r"texts\[0\].*no token of its own"):
+        bertkit.run(tokenizer, model, text, long_texts="chunk")
+    with pytest.raises(ValueError, match=r"pairs\[0\].*no token of its own"):
+        bertkit.encode(tokenizer, ["real text"], [text], model=model)
+
+
+def test_a_text_written_as_special_tokens_only_is_refused(tokenizer):
+    with pytest.raises(ValueError, match="no token of its own"):
+        bertkit.encode(tokenizer, f"{tokenizer.cls_token} {tokenizer.sep_token}")
+
+
+@pytest.mark.parametrize("text", ["a\u200b", "\u200bParis", "\U0001f917"], ids=ascii)
+def test_invisible_characters_beside_text_or_an_unknown_token_are_read(tokenizer, model, text):
+    enc, out = bertkit.run(tokenizer, model, [text])
+    assert enc["attention_mask"].sum() > tokenizer.num_special_tokens_to_add()
+    assert torch.isfinite(out.last_hidden_state).all()
 
 
 def test_too_long_text_raises_unless_truncation_is_asked(tokenizer, model):
