@@ -8,7 +8,7 @@
     torch.Size([2, 384])
 """
 
-from .encoding import TokenizerMismatchError, as_texts, check_pair, encode, max_input_length, run
+from .encoding import encode, max_input_length, run
 from .extraction import extract
 from .hangul import hangul_kept, reads_hangul
 from .hooks import Captured, capture, find_module
@@ -27,8 +27,11 @@ from .loading import (
     verify_bundled,
 )
 from .long_texts import LONG_TEXTS, pool_chunks, position_limit, tokenize_long
+from .pairing import TokenizerMismatchError, check_pair, vocab_fingerprint
 from .plots import PROJECTIONS, cosine_matrix, plot_2d, plot_heatmap, project_2d
 from .pooling import POOLING_MODES, pool
+from .recipe import SentenceRecipe, sentence_recipe
+from .texts import as_texts, check_visible
 from .vector_store import VectorsMismatchError, describe_vectors, load_vectors, save_vectors
 from .words import CUT_PIECES, LAYER_POOLING, SUBTOKEN_POOLING, WordVectors, whitespace_spans, word_vectors
 
@@ -37,13 +40,14 @@ __version__ = "0.2.0"
 __all__ = [
     "BUNDLED_SHA256", "COMBINE_MODES", "HEADS", "POOLING_MODES", "PROJECTIONS",
     "Captured", "CheckpointUnavailableError", "ChecksumError", "InputsTable", "ScalarMix", "TokenizerMismatchError",
-    "as_texts", "build_inputs", "bundled_model_path", "capture", "check_pair", "combine_layers", "cosine_matrix",
+    "as_texts", "build_inputs", "check_visible", "vocab_fingerprint", "bundled_model_path", "capture", "check_pair", "combine_layers", "cosine_matrix",
     "encode", "extract", "find_module", "hangul_kept", "is_bundled", "layer_indices", "load", "load_tokenizer", "max_input_length", "plot_2d",
     "plot_heatmap", "pool", "project_2d", "reads_hangul", "resolve_checkpoint", "run", "select_layers", "show_inputs",
     "stack_layers", "verify_bundled",
     "CUT_PIECES", "LAYER_POOLING", "SUBTOKEN_POOLING", "WordVectors", "whitespace_spans", "word_vectors",
     "LONG_TEXTS", "pool_chunks", "position_limit", "tokenize_long",
     "VectorsMismatchError", "describe_vectors", "load_vectors", "save_vectors",
+    "SentenceRecipe", "sentence_recipe",
 ]
 
 # Book helpers that moved to bertkit.book in 0.2: the old names work until 0.3, with a DeprecationWarning.

@@ -10,7 +10,7 @@ from transformers import AutoModel, AutoTokenizer, BertTokenizerFast
 
 import bertkit
 import bertkit._deprecated as deprecated_module
-import bertkit.encoding as encoding_module
+import bertkit.pairing
 from bertkit import TokenizerMismatchError
 
 
@@ -161,9 +161,9 @@ def test_vocab_fingerprint_equals_for_equal_vocabularies_only(family_paths, tmp_
     bert.save_pretrained(tmp_path)  # a copy elsewhere: another path, the same ids
     copy = AutoTokenizer.from_pretrained(tmp_path)
     assert copy.name_or_path != bert.name_or_path
-    assert encoding_module.vocab_fingerprint(copy) == encoding_module.vocab_fingerprint(bert)
+    assert bertkit.pairing.vocab_fingerprint(copy) == bertkit.pairing.vocab_fingerprint(bert)
     other = bertkit.load_tokenizer(family_paths["roberta"])  # another vocabulary, klue's special-token order
-    assert encoding_module.vocab_fingerprint(other) != encoding_module.vocab_fingerprint(bert)
+    assert bertkit.pairing.vocab_fingerprint(other) != bertkit.pairing.vocab_fingerprint(bert)
 
 
 # -- run: eval mode, (tokenizer, model) order ----------------------------------------------------------------
