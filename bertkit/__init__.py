@@ -32,7 +32,7 @@ from .plots import PROJECTIONS, cosine_matrix, plot_2d, plot_heatmap, project_2d
 from .pooling import POOLING_MODES, pool
 from .recipe import SentenceRecipe, sentence_recipe
 from .texts import as_texts, check_visible
-from .vector_store import VectorsMismatchError, describe_vectors, load_vectors, save_vectors
+from .vector_store import VectorsMismatchError, describe_vectors, load_vectors, save_vectors, weights_fingerprint
 from .words import CUT_PIECES, LAYER_POOLING, SUBTOKEN_POOLING, WordVectors, whitespace_spans, word_vectors
 
 __version__ = "0.2.0"
@@ -46,7 +46,7 @@ __all__ = [
     "stack_layers", "verify_bundled",
     "CUT_PIECES", "LAYER_POOLING", "SUBTOKEN_POOLING", "WordVectors", "whitespace_spans", "word_vectors",
     "LONG_TEXTS", "pool_chunks", "position_limit", "tokenize_long",
-    "VectorsMismatchError", "describe_vectors", "load_vectors", "save_vectors",
+    "VectorsMismatchError", "describe_vectors", "load_vectors", "save_vectors", "weights_fingerprint",
     "SentenceRecipe", "sentence_recipe",
 ]
 

@@ -18,10 +18,7 @@ to tokenize texts that are longer (:func:`tokenize_long`).
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -37,7 +34,7 @@ __all__ = [
     "max_input_length",
     "pool_chunks",
     "position_limit",
-    "sentence_transformers_limit",
+    "position_offset",
     "tokenize_long",
 ]
 
@@ -45,7 +42,7 @@ LONG_TEXTS = ("error", "truncate", "chunk")
 """What to do with a text longer than ``max_length`` tokens."""
 
 _NO_LIMIT = 10**6  # tokenizers without a limit report model_max_length as a huge sentinel (1e30)
-_POSITION_OFFSET = {"roberta": 2, "xlm-roberta": 2, "camembert": 2}  # these count padding_idx+1 positions
+_PADDED_POSITIONS = ("roberta", "xlm-roberta", "camembert")  # position ids start at pad_token_id + 1
 _DEFAULT_LIMIT = 512  # a tokenizer with no limit and no model to ask
 
 
@@ -53,63 +50,43 @@ def position_limit(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel | 
     """The most tokens (special tokens included) the pair can read at all.
 
     The smaller of the tokenizer's ``model_max_length`` and the model's position table
-    (``config.max_position_embeddings``, less the two positions RoBERTa-style models reserve). A longer
-    input fails inside the model. 512 when neither says.
+    (``config.max_position_embeddings``, less :func:`position_offset`: the ``pad_token_id + 1`` positions
+    the RoBERTa family never uses, 2 for ``roberta-base`` and bge-m3). A longer input fails inside the model.
+    512 when neither says.
     """
     limits = []
     if tokenizer.model_max_length and tokenizer.model_max_length < _NO_LIMIT:
         limits.append(int(tokenizer.model_max_length))
     if model is not None and getattr(model.config, "max_position_embeddings", None):
-        offset = _POSITION_OFFSET.get(model.config.model_type, 0)
-        limits.append(int(model.config.max_position_embeddings) - offset)
+        limits.append(int(model.config.max_position_embeddings) - position_offset(model))
     return min(limits) if limits else _DEFAULT_LIMIT
 
 
-def _checkpoint_file(source: str, filename: str) -> Path | None:
-    """``filename`` of a checkpoint: in its folder, or in the local hub cache for a hub id (never downloads)."""
-    if not source:
-        return None
-    if os.path.isdir(source):
-        path = Path(source) / filename
-        return path if path.is_file() else None
-    try:
-        from huggingface_hub import try_to_load_from_cache
-    except ImportError:  # pragma: no cover - transformers depends on huggingface_hub
-        return None
-    try:
-        cached = try_to_load_from_cache(source, filename)
-    except Exception:  # an invalid repo id, for instance: there is simply no such file
-        return None
-    return Path(cached) if isinstance(cached, str) else None
+def position_offset(model: PreTrainedModel) -> int:
+    """The first position id the model uses: ``pad_token_id + 1`` where position ids skip the padding id.
 
-
-def sentence_transformers_limit(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel | None = None) -> int | None:
-    """``max_seq_length`` from the checkpoint's ``sentence_bert_config.json``, or None when it has none.
-
-    sentence-transformers truncates every text to this length (256 for all-MiniLM-L6-v2, whose position
-    table allows 512): it is the length the checkpoint was fine-tuned on.
+    Read from the model's position embedding (``padding_idx`` set: RoBERTa, XLM-RoBERTa, CamemBERT), else from
+    the config of those families; 0 for BERT, ELECTRA, DistilBERT and others that count from 0.
     """
-    sources = [getattr(model.config, "_name_or_path", "") if model is not None else "", tokenizer.name_or_path]
-    for source in sources:
-        path = _checkpoint_file(str(source or ""), "sentence_bert_config.json")
-        if path is not None:
-            value = json.loads(path.read_text(encoding="utf-8")).get("max_seq_length")
-            return int(value) if value else None
-    return None
+    for name, module in model.named_modules():
+        if name.endswith("position_embeddings") and isinstance(module, torch.nn.Embedding):
+            return int(module.padding_idx) + 1 if module.padding_idx is not None else 0
+    if model.config.model_type in _PADDED_POSITIONS and model.config.pad_token_id is not None:
+        return int(model.config.pad_token_id) + 1
+    return 0
 
 
 def max_input_length(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel | None = None) -> int:
     """How many tokens (special tokens included) bertkit reads by default: the one place this is decided.
 
-    The smaller of :func:`position_limit` (what the model can read at all) and, when the checkpoint has a
-    ``sentence_bert_config.json`` (in its folder or in the local hub cache), its ``max_seq_length``: the
-    length sentence-transformers reads and the checkpoint was fine-tuned on. So bertkit's vectors equal
-    ``SentenceTransformer.encode`` for texts of any length. For the bundled all-MiniLM-L6-v2 this is 256,
-    while its position table allows 512; pass ``max_length=`` up to :func:`position_limit` to read more.
+    :func:`position_limit`: the smaller of the tokenizer's ``model_max_length`` (its ``tokenizer_config.json``)
+    and the model's position table (``config.json``, less the RoBERTa family's padding offset). Only those two
+    files decide, so the same checkpoint gets the same limit on every run. sentence-transformers' own
+    ``max_seq_length`` (the length its pipeline truncates to) is part of the checkpoint's sentence recipe:
+    ``bertkit.sentence_recipe(tokenizer, model).max_length``; pass it as ``max_length=`` to read what
+    ``SentenceTransformer.encode`` reads.
     """
-    limit = position_limit(tokenizer, model)
-    trained = sentence_transformers_limit(tokenizer, model)
-    return min(limit, trained) if trained else limit
+    return position_limit(tokenizer, model)
 
 
 def check_policy(long_texts: str, stride: int, max_length: int, n_special: int = 2) -> None:

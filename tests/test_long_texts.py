@@ -9,7 +9,7 @@ import torch
 
 import bertkit
 from bertkit.book import load_reviews
-from bertkit.long_texts import check_policy, pool_chunks, sentence_transformers_limit, tokenize_long
+from bertkit.long_texts import check_policy, pool_chunks, tokenize_long
 
 
 @pytest.fixture(scope="module")
@@ -168,14 +168,31 @@ def test_encode_and_run_chunk_with_the_sample_mapping(tokenizer, model, long_tex
 # -- the drift items of issue 11 (each fails on the code before the shared policy) -------------------------
 
 
-def test_the_default_limit_is_the_checkpoints_sentence_transformers_length(tokenizer, model):
+def test_the_default_limit_comes_from_the_config_and_tokenizer_files(tokenizer, model):
+    """sentence-transformers' max_seq_length is the recipe's: the limit is the same before and after a
+    SentenceTransformer has run (before 0.3 it read sentence_bert_config.json only when something cached it)."""
     from sentence_transformers import SentenceTransformer
 
+    before = bertkit.max_input_length(tokenizer, model)
     st = SentenceTransformer(bertkit.resolve_checkpoint(), device="cpu")
-    assert sentence_transformers_limit(tokenizer, model) == st.max_seq_length
-    assert bertkit.max_input_length(tokenizer, model) == st.max_seq_length
-    assert bertkit.position_limit(tokenizer, model) == model.config.max_position_embeddings
-    assert st.max_seq_length < bertkit.position_limit(tokenizer, model), "the bundled model: 256 of 512"
+    assert bertkit.max_input_length(tokenizer, model) == before
+    assert before == min(tokenizer.model_max_length, model.config.max_position_embeddings)
+    assert bertkit.sentence_recipe(tokenizer, model).max_length == st.max_seq_length < before
+
+
+def test_the_limit_of_a_roberta_counts_its_padding_offset(tmp_path):
+    """Position ids start at pad_token_id + 1 in the RoBERTa family: read from the model, not assumed to be 2."""
+    from transformers import RobertaConfig, RobertaModel
+
+    config = RobertaConfig(vocab_size=50, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+                           intermediate_size=16, max_position_embeddings=40, pad_token_id=4)
+    model = RobertaModel(config)
+    tokenizer = bertkit.load_tokenizer(bertkit.resolve_checkpoint())
+    assert bertkit.position_limit(tokenizer, model) == 40 - 5
+    ids = torch.full((1, 35), 7)
+    model(input_ids=ids)  # the longest input it can read
+    with pytest.raises((IndexError, RuntimeError)):  # one position more is outside the table
+        model(input_ids=torch.full((1, 36), 7))
 
 
 def test_extract_equals_sentence_transformers_beyond_its_length(tokenizer, model, long_text):
@@ -184,10 +201,12 @@ def test_extract_equals_sentence_transformers_beyond_its_length(tokenizer, model
     st = SentenceTransformer(bertkit.resolve_checkpoint(), device="cpu")
     texts = ["A short review.", long_text]
     assert len(tokenizer(long_text)["input_ids"]) > st.max_seq_length
+    length = bertkit.sentence_recipe(tokenizer, model).max_length  # sentence-transformers' max_seq_length
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the truncation warning
-        ours = bertkit.extract(texts, model=model, tokenizer=tokenizer, progress=False)[:, 0]
-        enc, out = bertkit.run(tokenizer, model, texts, long_texts="truncate")
+        ours = bertkit.extract(texts, model=model, tokenizer=tokenizer, progress=False, max_length=length,
+                               long_texts="truncate")[:, 0]
+        enc, out = bertkit.run(tokenizer, model, texts, long_texts="truncate", max_length=length)
     ours_run = bertkit.pool(out.last_hidden_state, enc["attention_mask"], "mean")
     reference = st.encode(texts, normalize_embeddings=False)  # the pipeline's Normalize still applies
     for vectors in (ours, ours_run.numpy()):
@@ -195,7 +214,8 @@ def test_extract_equals_sentence_transformers_beyond_its_length(tokenizer, model
         np.testing.assert_allclose(normed, reference, atol=1e-5, rtol=0)
 
 
-def test_encode_and_extract_share_one_rule(tokenizer, model, long_text):
+def test_encode_and_extract_share_one_rule(tokenizer, model):
+    long_text = " ".join(load_reviews("en")[0][:120])  # longer than the position table
     for bad in (100.5, True, 0, bertkit.position_limit(tokenizer, model) + 1):
         with pytest.raises(ValueError, match="the range this model can read"):
             bertkit.encode(tokenizer, "hello", model=model, max_length=bad)
@@ -207,7 +227,8 @@ def test_encode_and_extract_share_one_rule(tokenizer, model, long_text):
             ["short", long_text], model=model, tokenizer=tokenizer, long_texts="error", progress=False
         ),
     ):
-        with pytest.raises(ValueError, match=r"texts\[1\] is longer than max_length=256"):
+        limit = bertkit.max_input_length(tokenizer, model)
+        with pytest.raises(ValueError, match=rf"texts\[1\] is longer than max_length={limit}"):
             call()
 
 
@@ -221,7 +242,7 @@ def test_encode_tokenizes_once(tokenizer, model, long_text, monkeypatch):
 
     monkeypatch.setattr(type(tokenizer), "__call__", counting)
     with pytest.warns(UserWarning, match="Truncated 1 of 2"):
-        bertkit.encode(tokenizer, ["short", long_text], model=model, truncation=True)
+        bertkit.encode(tokenizer, ["short", long_text], model=model, truncation=True, max_length=128)
     assert len(calls) == 1, calls
 
 

@@ -1,0 +1,147 @@
+"""sentence_recipe: the checkpoint's own pipeline, checked against SentenceTransformer(folder).encode on the same folder.
+
+Test checkpoints of tests/families.py get sentence-transformers configurations written by sentence-transformers
+itself (CLS + Normalize as bge-m3, mean + query/passage prompts as e5, plain mean), and the bundled model carries
+the older layout (one boolean per pooling mode).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import bertkit
+from bertkit.recipe import SentenceRecipe, UnsupportedRecipeError, sentence_recipe
+
+TEXTS = ["나는 파리가 좋다", "A longer English sentence about the river bank.", "짧다"]
+
+
+def _bertkit_vectors(tokenizer, model, texts, prompt_name=None):
+    """Sentence vectors by the recipe: prompt, run, pool, normalize (the way a user applies it)."""
+    recipe = sentence_recipe(tokenizer, model)
+    prompt = recipe.prompt(prompt_name)
+    enc, out = bertkit.run(tokenizer, model, [prompt + t for t in texts], max_length=recipe.max_length)
+    vectors = bertkit.pool(out.last_hidden_state, enc["attention_mask"], recipe.pooling)
+    return F.normalize(vectors, dim=-1) if recipe.normalize else vectors
+
+
+def _st_folder(base, out, pooling, normalize, prompts=None, default_prompt_name=None, max_seq_length=None):
+    """A copy of a test checkpoint with a sentence-transformers pipeline saved by sentence-transformers."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+
+    transformer = Transformer(str(base), max_seq_length=max_seq_length)
+    modules = [transformer, Pooling(transformer.get_embedding_dimension(), pooling_mode=pooling)]
+    if normalize:
+        modules.append(Normalize())
+    st = SentenceTransformer(modules=modules, device="cpu", prompts=prompts, default_prompt_name=default_prompt_name)
+    st.save(str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def st_folders(family_paths, tmp_path_factory):
+    root = tmp_path_factory.mktemp("recipes")
+    xlmr = family_paths.get("xlmr_unigram", family_paths["roberta"])
+    e5 = family_paths.get("bert_unigram", family_paths["bert"])
+    return {
+        "cls_normalize": _st_folder(xlmr, root / "cls", "cls", True, max_seq_length=64),  # saved as model_max_length
+        "mean_prompts": _st_folder(e5, root / "e5", "mean", True, {"query": "query: ", "passage": "passage: "},
+                                   default_prompt_name="query"),
+        "mean": _st_folder(family_paths["electra"], root / "mean", "mean", False),
+        "mean_sqrt_len": _st_folder(family_paths["bert"], root / "msl", "mean_sqrt_len_tokens", False),
+        "max": _st_folder(family_paths["roberta"], root / "max", "max", False),
+    }
+
+
+@pytest.mark.parametrize("name, pooling, normalize", [
+    ("cls_normalize", "cls", True), ("mean_prompts", "mean", True), ("mean", "mean", False),
+    ("mean_sqrt_len", "mean_sqrt_len", False), ("max", "max", False),
+])
+def test_recipe_equals_sentence_transformers(st_folders, name, pooling, normalize):
+    from sentence_transformers import SentenceTransformer
+
+    tokenizer, model = bertkit.load(st_folders[name])
+    recipe = sentence_recipe(tokenizer, model)
+    assert (recipe.pooling, recipe.normalize, recipe.from_checkpoint) == (pooling, normalize, True)
+    st = SentenceTransformer(str(st_folders[name]), device="cpu")
+    expected = st.encode(TEXTS, convert_to_tensor=True)  # applies the default prompt, if any
+    torch.testing.assert_close(_bertkit_vectors(tokenizer, model, TEXTS), expected, atol=1e-5, rtol=0)
+
+
+def test_prompts_are_the_checkpoints(st_folders):
+    from sentence_transformers import SentenceTransformer
+
+    tokenizer, model = bertkit.load(st_folders["mean_prompts"])
+    recipe = sentence_recipe(tokenizer, model)
+    st = SentenceTransformer(str(st_folders["mean_prompts"]), device="cpu")
+    assert recipe.prompts == st.prompts and recipe.prompts["query"] == "query: "
+    assert recipe.default_prompt_name == st.default_prompt_name == "query" and recipe.prompt() == "query: "
+    expected = st.encode(TEXTS, prompt_name="passage", convert_to_tensor=True)
+    torch.testing.assert_close(_bertkit_vectors(tokenizer, model, TEXTS, "passage"), expected, atol=1e-5, rtol=0)
+    with pytest.raises(KeyError, match="query"):
+        recipe.prompt("no such prompt")
+
+
+@pytest.mark.parametrize("name", ["bundled", "cls_normalize", "mean"])
+def test_the_recipes_length_is_what_sentence_transformers_reads(st_folders, name):
+    """sentence_bert_config.json's max_seq_length (the bundled model: 256 of 512) when the checkpoint sets one,
+    else the tokenizer's own limit; the length limit (max_input_length) never reads it."""
+    from sentence_transformers import SentenceTransformer
+
+    folder = bertkit.bundled_model_path() if name == "bundled" else st_folders[name]
+    tokenizer, model = bertkit.load(folder)
+    recipe = sentence_recipe(tokenizer, model)
+    limit = bertkit.max_input_length(tokenizer, model)
+    assert (recipe.max_length or limit) == SentenceTransformer(str(folder), device="cpu").max_seq_length
+    assert limit == bertkit.position_limit(tokenizer, model)
+
+
+def test_bundled_model_legacy_layout(tokenizer, model):
+    from sentence_transformers import SentenceTransformer
+
+    recipe = sentence_recipe(tokenizer, model)
+    st = SentenceTransformer(str(bertkit.bundled_model_path()), device="cpu")
+    assert (recipe.pooling, recipe.normalize, recipe.max_length) == ("mean", True, st.max_seq_length)
+    torch.testing.assert_close(_bertkit_vectors(tokenizer, model, TEXTS), st.encode(TEXTS, convert_to_tensor=True),
+                               atol=1e-5, rtol=0)
+
+
+def test_without_a_config_bertkit_says_it_uses_its_default(family_paths):
+    from sentence_transformers import SentenceTransformer
+
+    tokenizer, model = bertkit.load(family_paths["electra"])
+    recipe = sentence_recipe(tokenizer, model)
+    assert recipe == SentenceRecipe(source=recipe.source) and not recipe.from_checkpoint
+    assert "modules.json" in recipe.source and "default" in recipe.source
+    st = SentenceTransformer(str(family_paths["electra"]), device="cpu")  # builds Transformer + mean pooling
+    torch.testing.assert_close(_bertkit_vectors(tokenizer, model, TEXTS), st.encode(TEXTS, convert_to_tensor=True),
+                               atol=1e-5, rtol=0)
+
+
+def test_the_same_answer_whatever_the_cache_holds(st_folders, tmp_path):
+    """A folder's recipe comes from that folder only: a copy without modules.json gets the default, every time."""
+    bare = shutil.copytree(st_folders["cls_normalize"], tmp_path / "bare")
+    (bare / "modules.json").unlink()
+    tokenizer, model = bertkit.load(bare)
+    assert sentence_recipe(tokenizer, model).pooling == "mean"
+    assert sentence_recipe(*bertkit.load(st_folders["cls_normalize"])).pooling == "cls"
+    assert sentence_recipe(tokenizer, model).pooling == "mean"
+
+
+def test_unsupported_modules_are_refused(st_folders, tmp_path):
+    folder = shutil.copytree(st_folders["mean"], tmp_path / "dense")
+    modules = json.loads((folder / "modules.json").read_text())
+    modules.append({"idx": len(modules), "name": "9", "path": "9_Dense", "type": "sentence_transformers.models.Dense"})
+    (folder / "modules.json").write_text(json.dumps(modules))
+    with pytest.raises(UnsupportedRecipeError, match="Dense"):
+        sentence_recipe(*bertkit.load(folder))
+    pooling = json.loads((folder / "1_Pooling" / "config.json").read_text())
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps({**pooling, "pooling_mode": "weightedmean"}))
+    (folder / "modules.json").write_text(json.dumps(modules[:-1]))
+    with pytest.raises(UnsupportedRecipeError, match="weightedmean"):
+        sentence_recipe(*bertkit.load(folder))
