@@ -19,8 +19,9 @@ task that calls :func:`bertkit.extract` on the worker. The model is loaded once 
 task: ``extract(checkpoint=...)`` keeps the loaded model in a per-process cache, and a Dask worker process runs
 many tasks. Each task either returns its vectors or, with ``out_dir``, streams them to its own ``.npy`` shard
 (``part-00000.npy``, ...) with ``extract(out=...)`` and returns the path, so nothing large travels back to the
-client. The vectors equal single-process ``extract``'s to float rounding (tested to 1e-5): a text may sit in a
-batch with other neighbours and padding, which changes its vector by about 1e-6 only.
+client. The vectors equal single-process ``extract``'s to float rounding (tested to 1e-5, also with several threads
+per worker and on Dask's threaded scheduler, where threads share one model): a text may sit in a batch with other
+neighbours and padding, which changes its vector by about 1e-6 only.
 
 Workers must be able to load the checkpoint themselves: the bundled default, a hub id in their cache, or a
 directory every worker can read (a shared file system). ``out_dir`` must likewise be shared storage on a

@@ -28,6 +28,7 @@ writer is :mod:`bertkit.npy_stream`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import os
@@ -44,6 +45,8 @@ from tqdm import tqdm
 from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
 
 from .encoding import as_texts, check_pair, checked_max_length
+from .eval_mode import evaluating
+from .hooks import capture
 from .layers import LayerSpec, layer_indices
 from .loading import load, resolve_checkpoint
 from .long_texts import check_policy, pool_chunks, tokenize_long
@@ -57,13 +60,6 @@ __all__ = ["WINDOW", "extract"]
 
 WINDOW = 4096
 """Texts read, sorted and batched together. Memory grows with this, not with the corpus."""
-
-
-class _Stop(BaseException):
-    """Raised by a hook once every requested layer is captured, so the layers above are never computed.
-
-    A BaseException, like GeneratorExit: an ``except Exception`` inside the model must not swallow it.
-    """
 
 
 @overload
@@ -214,9 +210,9 @@ def extract(
     wanted = layer_indices(n_states, layers)
     total = len(texts) if isinstance(texts, Sized) else None
     bar = tqdm(total=total, unit="text", desc="extract", disable=not progress, dynamic_ncols=True)
-    was_training = model.training
-    model.eval()  # before prepare_precision: OpenVINO exports the model as it will run
+    stack = contextlib.ExitStack()
     try:
+        stack.enter_context(evaluating(model))  # before prepare_precision: OpenVINO exports the model as it will run
         # the encoder that runs: the model's own, an OpenVINO-compiled one or an int8 copy (bertkit.precision);
         # the context runs it in the chosen precision
         encoder, compute, _ = prepare_precision(encoder, precision, _input_names(tokenizer), sorted(set(wanted)))
@@ -232,7 +228,7 @@ def extract(
                 result = _concatenate(list(windows))
     finally:
         bar.close()
-        model.train(was_training)
+        stack.close()
     if runner.truncated:
         warnings.warn(
             f"Truncated {runner.truncated} of {runner.seen} text(s) to max_length={max_length} tokens (the first "
@@ -285,13 +281,13 @@ def _concatenate(windows: list[np.ndarray]) -> np.ndarray:
     return windows[0] if len(windows) == 1 else np.concatenate(windows)
 
 
-def _layer_list(encoder: nn.Module) -> nn.ModuleList | None:
-    """The encoder's list of ``num_hidden_layers`` blocks (``encoder.layer`` for BERT), if it has one."""
+def _layer_list(encoder: nn.Module) -> tuple[str, nn.ModuleList] | None:
+    """The name and the list of the encoder's ``num_hidden_layers`` blocks (``encoder.layer`` for BERT)."""
     config: Any = encoder.config
     n = config.num_hidden_layers
-    for _, module in encoder.named_modules():
+    for name, module in encoder.named_modules():
         if isinstance(module, nn.ModuleList) and len(module) == n:
-            return module
+            return name, module
     return None
 
 
@@ -309,7 +305,9 @@ class _Runner:
         self.compiled = isinstance(encoder, OpenVINOEncoder)  # runs on the CPU; has no modules to hook
         self.device = torch.device("cpu") if self.compiled else next(encoder.parameters()).device
         self.needed = sorted(set(wanted))
-        self.blocks: Any = None if self.compiled else _layer_list(encoder)  # None: use_hooks is False
+        found = None if self.compiled else _layer_list(encoder)
+        self.block_names: Any = None if found is None else [f"{found[0]}.{i}" for i in range(len(found[1]))]
+        self.blocks: Any = None if found is None else found[1]  # None: use_hooks is False
         self.seen = self.truncated = 0
         self.first_truncated: int | None = None
         if self.blocks is not None and encoder not in _HOOKS_MATCH:
@@ -339,53 +337,34 @@ class _Runner:
         if not self.use_hooks:
             hidden = self.encoder(**batch, output_hidden_states=True).hidden_states
             return {i: hidden[i] for i in needed}
-        if needed == [len(self.blocks)]:
-            return {needed[0]: self.encoder(**batch).last_hidden_state}
         return self._capture(batch, needed)
 
     def _capture(self, batch: dict[str, Tensor], needed: list[int]) -> dict[int, Tensor]:
-        """Hidden states caught by hooks on the encoder's blocks; the forward pass stops after the last one."""
+        """Hidden states caught by hooks on the encoder's blocks; the forward pass stops after the last one.
+
+        ``hidden_states[i]`` is the input of block i, and ``hidden_states[-1]`` the encoder's ``last_hidden_state``.
+        """
         last = len(self.blocks)
-        captured: dict[int, Tensor] = {}
-        top = needed[-1]
-
-        def before(i):  # hidden_states[i] is the input of block i
-            def hook(module, args, kwargs):
-                captured[i] = args[0] if args else kwargs.get("hidden_states", kwargs.get("hidden_state"))
-                if i == top:
-                    raise _Stop
-
-            return hook
-
-        def after(module, args, output):  # hidden_states[-1] is the output of the last block
-            captured[last] = output[0] if isinstance(output, (tuple, list)) else output
-            raise _Stop
-
-        handles = [self.blocks[i].register_forward_pre_hook(before(i), with_kwargs=True) for i in needed if i < last]
-        if top == last:
-            handles.append(self.blocks[-1].register_forward_hook(after))
-        try:
-            self.encoder(**batch)
-        except _Stop:
-            pass
-        finally:
-            for handle in handles:
-                handle.remove()
-        return captured
+        inner = [i for i in needed if i < last]
+        names = [self.block_names[i] for i in inner]
+        if needed[-1] < last:
+            with capture(self.encoder, *names, inputs=True, stop=True) as captured:
+                self.encoder(**batch)
+            return {i: captured[name][0] for i, name in zip(inner, names)}
+        with contextlib.ExitStack() as stack:
+            captured: Any = stack.enter_context(capture(self.encoder, *names, inputs=True)) if names else {}
+            output = self.encoder(**batch)
+        return {**{i: captured[name][0] for i, name in zip(inner, names)}, last: output.last_hidden_state}
 
     def _hooks_match_hidden_states(self) -> bool:
         """Whether hooks capture exactly what ``output_hidden_states=True`` returns, on a two-text batch."""
         batch = self.tokenizer(["a test", "a longer test sentence"], padding=True, return_tensors="pt").to(self.device)
-        was_training = self.encoder.training
-        self.encoder.eval()
         try:
-            with torch.inference_mode():
+            with evaluating(self.encoder):
                 reference = self.encoder(**batch, output_hidden_states=True).hidden_states
                 captured = self._capture(dict(batch), list(range(len(self.blocks) + 1)))
         except Exception:
             return False
-        finally:
-            self.encoder.train(was_training)
         return reference is not None and all(
             torch.equal(captured.get(i, torch.empty(0)), reference[i]) for i in range(len(reference))
         )

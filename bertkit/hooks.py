@@ -3,12 +3,14 @@
 A hand-written hook loop easily goes wrong in two ways: the list of captured tensors grows across batches
 and gets concatenated again at every step, or the hook is removed inside the loop after the first batch.
 :func:`capture` keeps one entry per forward pass and removes its hooks when the ``with`` block ends,
-also when the block raises.
+also when the block raises. Its hooks act only in the thread that entered the block, so threads that share one
+model each record their own forward passes.
 """
 
 from __future__ import annotations
 
 import difflib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -61,6 +63,13 @@ def _first_tensor(value: object) -> Tensor:
     return value
 
 
+class _Stop(BaseException):
+    """Raised by a hook of ``capture(..., stop=True)`` to end the forward pass; the ``with`` block swallows it.
+
+    A BaseException, like GeneratorExit: an ``except Exception`` inside the model must not swallow it.
+    """
+
+
 class Captured(dict):
     """What :func:`capture` recorded: module name -> list of tensors, one per forward pass."""
 
@@ -111,7 +120,11 @@ class Captured(dict):
 
 @contextmanager
 def capture(
-    model: nn.Module, *module_names: str, inputs: bool = False, device: str | torch.device | None = None
+    model: nn.Module,
+    *module_names: str,
+    inputs: bool = False,
+    device: str | torch.device | None = None,
+    stop: bool = False,
 ) -> Iterator[Captured]:
     """Record the output (or input) of each named submodule for every forward pass inside the ``with`` block.
 
@@ -124,6 +137,12 @@ def capture(
             ``hidden_states[i]``.
         device: where to keep the records, e.g. ``"cpu"`` so that a long run does not fill the GPU;
             None keeps them where they were computed.
+        stop: end the forward pass as soon as every named module has been recorded once in it, so the modules
+            after them are never computed; the ``with`` block then ends quietly at the model call (put nothing
+            after it inside the block).
+
+    The hooks act only in the thread that entered the ``with`` block: a forward pass that another thread runs
+    on the same model meanwhile is neither recorded nor stopped.
 
     Yields:
         :class:`Captured`: ``captured[name][i]`` is the (detached) tensor of the i-th forward pass. A module
@@ -141,18 +160,28 @@ def capture(
     modules = {name: find_module(model, name) for name in module_names}  # fail before registering anything
     captured = Captured({name: [] for name in module_names})
 
+    owner = threading.get_ident()
+
     def keep(name: str, value: object) -> None:
         tensor = _first_tensor(value).detach()
         captured[name].append(tensor if device is None else tensor.to(device))
+        if stop and len({len(records) for records in captured.values()}) == 1:
+            raise _Stop
 
     def output_recorder(name: str):
         def hook(_module: nn.Module, _inputs, output) -> None:
-            keep(name, output)
+            if threading.get_ident() == owner:
+                keep(name, output)
 
         return hook
 
     def input_recorder(name: str):
-        def hook(_module: nn.Module, args, kwargs) -> None:
+        # kwargs=None: another thread may call the hook in the instant between torch registering it and marking
+        # it as taking keyword arguments
+        def hook(_module: nn.Module, args, kwargs=None) -> None:
+            if threading.get_ident() != owner:
+                return
+            kwargs = kwargs or {}
             if args:
                 keep(name, args[0])
             else:
@@ -168,6 +197,8 @@ def capture(
         handles = [module.register_forward_hook(output_recorder(name)) for name, module in modules.items()]
     try:
         yield captured
+    except _Stop:
+        pass  # stop=True ended the forward pass on purpose
     finally:
         for handle in handles:
             handle.remove()

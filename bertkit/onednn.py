@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import functools
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -32,13 +34,40 @@ def _packed_forward(weight: Tensor, bias: Tensor | None, x: Tensor) -> Tensor:
     return torch.ops.mkldnn._linear_pointwise(x.contiguous(), weight, bias, "none", [], "")
 
 
+_LOCK = threading.Lock()
+_USERS: weakref.WeakKeyDictionary[nn.Module, int] = weakref.WeakKeyDictionary()
+"""encoder -> how many threads are inside packed_linears with it: the first packs, the last restores."""
+_PACKED: weakref.WeakSet[nn.Module] = weakref.WeakSet()  # the layers whose forward _pack replaced
+
+
 @contextmanager
 def packed_linears(encoder: nn.Module) -> Iterator[None]:
     """While inside, the encoder's plain fp32 CPU ``nn.Linear`` layers multiply with oneDNN and packed weights.
 
-    Each layer gets a ``forward`` of its own (the instance attribute is deleted on the way out, also on an
-    error); the weights are packed again at every call, so a model changed between calls is never stale.
+    Each layer gets a ``forward`` of its own, removed when the last thread using the encoder leaves (also on an
+    error), so threads sharing the encoder all run the same path; the weights are packed again at every first
+    entry, so a model changed between calls is never stale.
     """
+    try:
+        with _LOCK:
+            users = _USERS.get(encoder, 0)
+            _USERS[encoder] = users + 1
+            if users == 0:
+                _pack(encoder)
+        yield
+    finally:
+        with _LOCK:
+            _USERS[encoder] -= 1
+            if _USERS[encoder] == 0:
+                del _USERS[encoder]
+                for m in encoder.modules():
+                    if m in _PACKED:
+                        m.__dict__.pop("forward", None)
+                        _PACKED.discard(m)
+
+
+def _pack(encoder: nn.Module) -> None:
+    """Give each plain fp32 CPU ``nn.Linear`` of ``encoder`` a packed oneDNN ``forward``, when that is faster."""
     linears = [
         m
         for m in encoder.modules()
@@ -48,17 +77,12 @@ def packed_linears(encoder: nn.Module) -> Iterator[None]:
         and m.weight.dtype == torch.float32
     ]
     if not linears or not _onednn_is_faster(max(linears, key=lambda m: m.weight.numel())):
-        yield
         return
-    try:
-        with torch.inference_mode():
-            for m in linears:
-                packed = torch.ops.mkldnn._reorder_linear_weight(m.weight.detach(), None)
-                m.forward = functools.partial(_packed_forward, packed, m.bias)  # type: ignore[method-assign]
-        yield
-    finally:
+    with torch.inference_mode():
         for m in linears:
-            m.__dict__.pop("forward", None)
+            packed = torch.ops.mkldnn._reorder_linear_weight(m.weight.detach(), None)
+            m.forward = functools.partial(_packed_forward, packed, m.bias)  # type: ignore[method-assign]
+            _PACKED.add(m)
 
 
 _ONEDNN_FASTER: dict[tuple[int, ...], bool] = {}

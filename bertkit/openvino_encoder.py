@@ -32,6 +32,7 @@ import contextlib
 import importlib.util
 import io
 import logging
+import threading
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
@@ -146,7 +147,7 @@ class OpenVINOEncoder:
         else:
             settings |= {"INFERENCE_PRECISION_HINT": "bf16"}
         self.model = ov.Core().compile_model(graph, "CPU", settings)
-        self._request = self.model.create_infer_request()
+        self._local = threading.local()  # one infer request per thread: a request holds one batch's buffers
 
     def matmul_precisions(self) -> dict[str, int]:
         """How many of the compiled graph's matrix multiplies (``FullyConnected``) run at each precision, as the
@@ -166,7 +167,10 @@ class OpenVINOEncoder:
                 f"this encoder was compiled for layers {self.needed} and inputs {self.names}, "
                 f"not {tuple(needed)} and {tuple(batch)}: compile another with bertkit.openvino_encoder.compiled."
             )
-        outputs = self._request.infer({name: batch[name].numpy() for name in self.names})
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self.model.create_infer_request()
+        outputs = request.infer({name: batch[name].numpy() for name in self.names})
         # the request reuses its output buffers on the next batch: each state is copied out
         return {i: torch.from_numpy(np.array(outputs[k], dtype=np.float32)) for k, i in enumerate(self.needed)}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -110,6 +111,22 @@ def test_int8_runs_int8_matmuls_with_the_issue_fidelity(loaded, reference, monke
     # issue 15's bounds (bertkit/precision.py documents them): mean >= 0.995, every vector >= 0.98
     assert cos.mean() >= 0.995 and cos.min() >= 0.98, (cos.mean(), cos.min())
     assert cos.min() < 0.99999  # really quantized
+
+
+def test_threads_sharing_the_compiled_encoder_get_the_single_call_vectors(loaded):
+    """One compiled encoder serves every thread (it is cached per model): each thread needs its own request."""
+    _openvino("bfloat16")
+    tokenizer, model = loaded
+
+    def one(_):
+        return extract(TEXTS, model=model, tokenizer=tokenizer, precision="bfloat16", batch_size=2, progress=False,
+                       layers=LAYERS)
+
+    expected = one(0)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(one, range(8)))
+    for result in results:
+        np.testing.assert_array_equal(result, expected)
 
 
 @pytest.mark.parametrize("name", ["bfloat16", "int8"])
