@@ -3,6 +3,11 @@
 Modules are found from the package's files (no import), so a module added later without a page fails here with
 the page to add. Public: no part of the dotted name starts with ``_``, and the module is not a deprecated alias
 (its docstring starts with "Deprecated").
+
+The table of contents shows the reference as one entry, its index page (book/reference/index.md), with the
+module pages folded under it and the exercise checks (``bertkit.book.check.*``, in book/reference/check/) folded
+under their own page; so every module must be listed on the index or on the checks' page, or a reader never finds
+it.
 """
 
 from __future__ import annotations
@@ -11,12 +16,14 @@ import ast
 import re
 
 import pytest
+import yaml
 
 from _book import ROOT
 
 PACKAGE = ROOT / "bertkit"
 REFERENCE = ROOT / "book" / "reference"
 TOC = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+CHECKS = "bertkit.book.check"  # its modules' pages are grouped in book/reference/check/, under its own page
 
 
 def public_modules() -> list[str]:
@@ -36,25 +43,70 @@ def public_modules() -> list[str]:
 MODULES = public_modules()
 
 
+def page_of(module: str):
+    folder = REFERENCE / "check" if module == CHECKS or module.startswith(CHECKS + ".") else REFERENCE
+    return folder / f"{module}.md"
+
+
+def listing_of(module: str):
+    """The page that lists ``module`` (an ``autosummary`` line): the checks' page for a chapter's checks."""
+    return page_of(CHECKS) if module.startswith(CHECKS + ".") else REFERENCE / "index.md"
+
+
+def listed(page) -> list[str]:
+    """The modules an ``autosummary`` directive lists on ``page``."""
+    text = page.read_text(encoding="utf-8")
+    return [
+        name
+        for block in re.findall(r"^\.\. autosummary::\n((?:\n|   .*\n)*)", text, re.MULTILINE)
+        for name in block.split()
+        if not name.startswith(":")
+    ]
+
+
 def stub(module: str) -> str:
     return f"# `{module}`\n\n```{{eval-rst}}\n.. automodule:: {module}\n   :members:\n```\n"
 
 
 @pytest.mark.parametrize("module", MODULES)
 def test_every_public_module_has_a_reference_page(module):
-    page = REFERENCE / f"{module}.md"
+    page = page_of(module)
     assert page.exists(), f"no reference page for {module}: add {page.relative_to(ROOT)} with\n{stub(module)}"
     assert re.search(rf"^\.\. automodule:: {re.escape(module)}$", page.read_text(encoding="utf-8"), re.MULTILINE), (
         f"{page.relative_to(ROOT)} does not document {module} with automodule"
     )
 
 
-def test_no_reference_page_for_a_module_that_is_gone():
-    stale = sorted(p.name for p in REFERENCE.glob("bertkit.*.md") if p.stem not in MODULES)
-    assert not stale, f"reference pages for modules that no longer exist (or are deprecated aliases): {stale}"
+@pytest.mark.parametrize("module", MODULES)
+def test_every_public_module_is_listed_where_the_reader_finds_it(module):
+    listing = listing_of(module)
+    assert module in listed(listing), (
+        f"{module} is not listed on {listing.relative_to(ROOT)}: add it to one of its autosummary lists"
+    )
 
 
-def test_reference_pages_are_in_the_table_of_contents():
-    assert "file: book/reference/index\n" in TOC
-    assert re.search(r"glob: book/reference/bertkit\.\*", TOC), "_toc.yml must list book/reference/bertkit.* (glob)"
+def test_no_reference_page_or_listing_for_a_module_that_is_gone():
+    pages = [*REFERENCE.glob("bertkit.*.md"), *(REFERENCE / "check").glob("bertkit.*.md")]
+    stale = sorted(p.relative_to(REFERENCE).as_posix() for p in pages if p.stem not in MODULES or p != page_of(p.stem))
+    assert not stale, f"reference pages for modules that no longer exist (or deprecated aliases, or misplaced): {stale}"
+    gone = sorted({m for page in (REFERENCE / "index.md", page_of(CHECKS)) for m in listed(page)} - set(MODULES))
+    assert not gone, f"the reference lists modules that are not public modules (the build fails on them): {gone}"
+
+
+def test_the_reference_is_one_entry_of_the_table_of_contents():
+    """One entry, the index; every page under it (a glob, so a new page joins), the checks under their page."""
+    parts = yaml.safe_load(TOC)["parts"]
+    entries = [
+        c
+        for part in parts
+        for c in part["chapters"]
+        if str(c.get("file", c.get("glob", ""))).startswith("book/reference")
+    ]
+    assert [e.get("file") for e in entries] == ["book/reference/index"], f"the reference is not one entry: {entries}"
+    sections = entries[0].get("sections", [])
+    assert {"glob": "book/reference/bertkit.*"} in sections, f"the module pages are not all under the index: {sections}"
+    checks = [s for s in sections if s.get("file") == "book/reference/check/bertkit.book.check"]
+    assert checks and checks[0].get("sections") == [{"glob": "book/reference/check/bertkit.book.check.*"}], (
+        f"the exercise checks are not grouped under book/reference/check/bertkit.book.check: {sections}"
+    )
     assert len(MODULES) > 5, f"found only {MODULES}: is the package layout unchanged?"
