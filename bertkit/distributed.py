@@ -58,7 +58,7 @@ def extract(
             read by the workers, never by the client).
         client: a ``dask.distributed.Client``; None uses the current default client (``Client(...)`` made
             earlier) or, without one, dask's local scheduler.
-        npartitions: pieces a list is cut into; default twice the number of workers (or 2). Ignored for a bag.
+        npartitions: pieces a list is cut into; default twice the cluster's worker threads (or 2). Ignored for a bag.
         out_dir: an existing folder: each partition streams its vectors to ``out_dir/part-NNNNN.npy`` and the
             paths are returned in corpus order. Without it the vectors come back to the client.
         checkpoint: as in :func:`bertkit.extract`, resolved here (``$BERTKIT_MODEL`` or the bundled model) so
@@ -97,7 +97,7 @@ def extract(
         if not texts:
             raise ValueError("texts is empty: there is nothing to extract.")
         if npartitions is None:
-            npartitions = 2 * max(1, len(client.scheduler_info()["workers"])) if client is not None else 2
+            npartitions = 2 * _threads(client)
         bag = db.from_sequence(texts, npartitions=max(1, min(npartitions, len(texts))))
 
     tasks = [
@@ -111,6 +111,16 @@ def extract(
     if not arrays:
         raise ValueError("texts is empty: there is nothing to extract.")
     return np.concatenate(arrays)
+
+
+def _threads(client: Any) -> int:
+    """Threads that can run a task at once: the cluster's worker threads, or 1 without a client.
+
+    ``client.nthreads()`` lists every worker (``scheduler_info()["workers"]`` is capped in some releases).
+    """
+    if client is None:
+        return 1
+    return max(1, sum(client.nthreads().values()))
 
 
 def _extract_partition(

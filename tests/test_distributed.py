@@ -88,3 +88,34 @@ def test_bad_arguments_say_what_to_do(tmp_path):
         bd.extract(TEXTS, pooling=None)
     with pytest.raises(ValueError, match="No shards"):
         bd.load_shards([])
+
+
+class _ManyWorkers:
+    """A client of 8 one-thread workers whose scheduler_info lists only 5 (as some distributed releases cap it)."""
+
+    def __init__(self):
+        self.tasks = 0
+
+    def nthreads(self):
+        return {f"tcp://10.0.0.{i}:1234": 1 for i in range(8)}
+
+    def scheduler_info(self):
+        return {"workers": {address: {} for address in list(self.nthreads())[:5]}}
+
+    def compute(self, tasks):
+        self.tasks = len(tasks)
+        return tasks
+
+    def gather(self, futures):
+        raise _Counted  # stop before any task runs
+
+
+class _Counted(Exception):
+    pass
+
+
+def test_a_list_gets_two_partitions_per_worker_thread_of_the_whole_cluster():
+    client = _ManyWorkers()
+    with pytest.raises(_Counted):
+        bd.extract([f"text {i}" for i in range(160)], client=client)  # 10 texts a partition
+    assert client.tasks == 16
