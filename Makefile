@@ -14,7 +14,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install book html lint test test-notebooks test-families test-html test-library test-book-then-library clean
+.PHONY: install book publish-local site html lint test test-notebooks test-families test-html test-library test-book-then-library clean
 
 install: $(STAMP)
 
@@ -47,14 +47,39 @@ NBMAKE     := OMP_NUM_THREADS=$(NB_THREADS) $(PY) -m pytest book --nbmake --nbma
 # The book's jupyter-cache (_config.yml, execute: cache). Emptied first by both targets, so no output of older
 # code is ever shown; `make test` fills it from nbmake's run, `make book` by executing.
 NB_CACHE   := _build/.jupyter_cache
-# Test checkpoints of other model families (tests/families.py); every chapter runs on each of them too.
-FAMILIES   := electra roberta
+# Test checkpoints of other model families and tokenizer kinds (tests/families.py: WordPiece, SentencePiece
+# Unigram on XLM-R and on BERT, byte-level BPE); every chapter runs on each of them too.
+FAMILIES   := electra roberta xlmr_unigram bert_unigram roberta_bpe
 FAMILY_DIR := _build/families
+# A model per edition, in one build: the book's Korean chapters run on BERTKIT_MODEL_KO, the English ones on
+# BERTKIT_MODEL_EN (a hub id already in the local cache, or a folder); empty: BERTKIT_MODEL, else the bundled model.
+# tests/nbmake_cache.py sets each chapter's kernel's BERTKIT_MODEL and records it in the cache. `make test` runs the
+# Korean chapters of its book on the BOOK_FAMILY test checkpoint (Hangul-reading) unless BERTKIT_MODEL_KO is given.
+BERTKIT_MODEL_KO ?=
+BERTKIT_MODEL_EN ?=
+export BERTKIT_MODEL_KO BERTKIT_MODEL_EN
+BOOK_FAMILY := roberta
+TEST_KO     := $(or $(BERTKIT_MODEL_KO),$(CURDIR)/$(FAMILY_DIR)/$(BOOK_FAMILY))
+EXPECT      := --expect book/ko=$(or $(BERTKIT_MODEL_KO),$(BERTKIT_MODEL)) \
+               --expect book/en=$(or $(BERTKIT_MODEL_EN),$(BERTKIT_MODEL))
 
+# Every chapter under nbmake into the emptied cache, then the book from it (as in `make test`, which checks more)
 book: install
 	rm -rf $(NB_CACHE)
-	$(MAKE) --no-print-directory html
+	$(MAKE) --no-print-directory test-notebooks
+	$(MAKE) --no-print-directory test-html
 	@echo "Open _build/html/index.html"
+
+# The published site in a folder (what .github/workflows/publish.yml deploys): `make publish-local DIR=site`
+publish-local: book
+	$(MAKE) --no-print-directory site DIR="$(DIR)"
+
+site:
+	@test -n "$(DIR)" || { echo "Name the folder: make publish-local DIR=path/to/site"; exit 2; }
+	@test "$(abspath $(DIR))" != "$(abspath _build/html)" && { test ! -e "$(DIR)" || test -e "$(DIR)/.buildinfo"; } || \
+	  { echo "$(DIR) is the build itself, or exists and is not a built book: not replacing it"; exit 2; }
+	rm -rf "$(DIR)" && cp -r _build/html "$(DIR)" && touch "$(DIR)/.nojekyll"
+	@echo "The site is in $(DIR): open $(DIR)/index.html"
 
 html:
 	$(VENV)/bin/jupyter-book build . --all -W --keep-going
@@ -68,9 +93,11 @@ html:
 # together: a step prints when it is done.
 test: install
 	rm -rf $(NB_CACHE) $(FAMILY_DIR)
-	$(MAKE) --no-print-directory test-notebooks || status=1; \
+	$(PY) tests/families.py $(FAMILY_DIR)
+	$(MAKE) --no-print-directory test-notebooks BERTKIT_MODEL_KO="$(TEST_KO)" || status=1; \
 	echo "== lint, the family checkpoints' chapters, and the book then bertkit's tests, at the same time"; \
-	$(MAKE) --no-print-directory -k -j3 --output-sync=recurse lint test-families test-book-then-library || status=1; \
+	$(MAKE) --no-print-directory -k -j3 --output-sync=recurse lint test-families test-book-then-library \
+	  BERTKIT_MODEL_KO="$(TEST_KO)" || status=1; \
 	exit $${status:-0}
 
 # IN_ORDER=1: a sub-make that runs its goals one after the other even under the parent's -j.
@@ -84,16 +111,25 @@ test-book-then-library:
 test-notebooks:
 	$(NBMAKE) -p tests.nbmake_cache --nb-cache=$(NB_CACHE)
 
+# The book's Korean chapters ran on BOOK_FAMILY in the first step: on it, the English chapters run, beside the
+# Korean ones on the English edition's model; so every chapter still runs on every checkpoint.
 test-families:
-	$(PY) tests/families.py $(FAMILY_DIR)
+	test -d $(FAMILY_DIR) || $(PY) tests/families.py $(FAMILY_DIR)
 	for family in $(FAMILIES); do \
-	  echo "== every chapter on the $$family test checkpoint"; \
-	  BERTKIT_MODEL=$(CURDIR)/$(FAMILY_DIR)/$$family $(NBMAKE) || status=1; \
+	  if [ "$(CURDIR)/$(FAMILY_DIR)/$$family" = "$(BERTKIT_MODEL_KO)" ]; then \
+	    echo "== the English chapters on the $$family test checkpoint, the Korean ones on the English edition's model"; \
+	    BERTKIT_MODEL_KO="$(BERTKIT_MODEL_EN)" BERTKIT_MODEL_EN=$(CURDIR)/$(FAMILY_DIR)/$$family \
+	      $(NBMAKE) -p tests.nbmake_cache || status=1; \
+	  else \
+	    echo "== every chapter on the $$family test checkpoint"; \
+	    BERTKIT_MODEL=$(CURDIR)/$(FAMILY_DIR)/$$family $(NBMAKE) || status=1; \
+	  fi; \
 	done; exit $${status:-0}
 
-# The book from the cache nbmake filled; fails if the build had to execute a chapter itself.
+# The book from the cache nbmake filled; fails if the build had to execute a chapter itself, or if an edition's
+# chapters ran on another model than the one asked for.
 test-html: html
-	$(PY) tests/nbmake_cache.py --verify $(NB_CACHE)
+	$(PY) tests/nbmake_cache.py --verify $(NB_CACHE) $(EXPECT)
 
 # ruff (bertkit/ and tests/) and mypy (bertkit/), configured in pyproject.toml; first, as they take seconds
 lint: install
