@@ -13,8 +13,11 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
+# A failing exercise check raises in every chapter run here (nbmake, the book build), so a wrong solution in book/
+# fails; a reader's notebook shows ✗ and goes on (bertkit.book.check).
+export BERTKIT_CHECK_STRICT := 1
 
-.PHONY: install book publish-local site html lint test test-notebooks test-families test-html test-library test-book-then-library clean
+.PHONY: install book publish-local site html lint lint-workflows test test-notebooks test-families test-html test-library test-book-then-library clean
 
 install: $(STAMP)
 
@@ -135,6 +138,13 @@ test-html: html
 lint: install
 	$(VENV)/bin/ruff check bertkit tests
 	$(VENV)/bin/mypy
+	$(MAKE) --no-print-directory lint-workflows
+
+# The publishing workflow, offline: its structure against GitHub's schema (vendored in check-jsonschema), then
+# zizmor's audits (template injection, credentials, unpinned actions, permissions)
+lint-workflows: install
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --no-progress .github/workflows
 
 # Two test processes, each taking whole files (a file's module fixtures, such as its Chromium, are built once)
 test-library:
