@@ -89,15 +89,32 @@ def test_each_solution_is_followed_by_its_check(path):
 
 
 @pytest.mark.parametrize("n, name, ex", ALL, ids=IDS)
-def test_blank_answer_fails_with_a_message(n, name, ex):
-    params = inspect.signature(ex.func).parameters
+def test_blank_answer_shows_a_cross_and_returns(n, name, ex, capsys, monkeypatch):
+    """Default mode: ✗ with the reason, printed (no notebook here), nothing raised, nothing returned."""
+    monkeypatch.delenv(check.STRICT_ENV, raising=False)
+    blank = ({},) if name == "self_check" else ()
+    kwargs = {} if name == "self_check" else {p: None for p in inspect.signature(ex.func).parameters}
     for lang in EDITIONS:
         check.language(lang)
-        with pytest.raises(CheckFailed) as err:
-            ex({}) if name == "self_check" else ex(**{p: None for p in params})
-        text = str(err.value)
+        assert ex(*blank, **kwargs) is None
+        text = capsys.readouterr().out
         assert text.startswith("✗") and f"check.ch{n}.{name}.hint()" in text
-        assert ("None" in text) or ("not yet" in text) or ("아직" in text)
+        assert ("None" in text) or ("still open" in text) or ("남은 문제" in text)
+        assert "Traceback" not in text and "bertkit/" not in text
+
+
+@pytest.mark.parametrize("n, name, ex", ALL, ids=IDS)
+def test_strict_mode_raises_on_a_blank_answer(n, name, ex, monkeypatch):
+    monkeypatch.setenv(check.STRICT_ENV, "1")
+    with pytest.raises(CheckFailed, match=f"check.ch{n}.{name}.hint"):
+        ex({}) if name == "self_check" else ex(**{p: None for p in inspect.signature(ex.func).parameters})
+
+
+@pytest.mark.parametrize("n, name, ex", [a for a in ALL if a[1] != "self_check"], ids=[i for i in IDS if "self" not in i])
+def test_answers_are_declared(n, name, ex):
+    """Every answer parameter has a kind (for the wrong-type message) and points for the grader."""
+    assert ex.answers and set(ex.answers) <= set(ex.params) and ex.points >= 1
+    assert not ex.text or ex.text.startswith(f"{name}_")
 
 
 @pytest.mark.parametrize("n, name, ex", ALL, ids=IDS)
@@ -118,8 +135,8 @@ def test_language_is_validated():
 # Wrong answers fail, right ones (computed here independently, as the solutions do) pass.
 
 def _fails(ex, *args, match: str) -> None:
-    with pytest.raises(CheckFailed, match=match):
-        ex(*args)
+    result = ex.evaluate(*args)
+    assert not result.passed and re.search(match, str(result)), str(result)
 
 
 def test_ch1(loaded, capsys):
@@ -127,7 +144,7 @@ def test_ch1(loaded, capsys):
     texts = check.ch1.Q1_TEXTS
     right = bertkit.build_inputs(tokenizer, texts, max_length=12)
     counts = (right["input_ids"] == tokenizer.pad_token_id).sum(dim=1)
-    assert check.ch1.q1(right, counts, tokenizer)
+    assert check.ch1.q1.evaluate(right, counts, tokenizer)
     _fails(check.ch1.q1, bertkit.build_inputs(tokenizer, texts, max_length=10), counts, tokenizer, match="shape")
     _fails(check.ch1.q1, right, counts + 1, tokenizer, match="pad_counts")
     _fails(check.ch1.q1, right, right["attention_mask"].sum(dim=1), tokenizer, match="pad_counts")
@@ -135,11 +152,91 @@ def test_ch1(loaded, capsys):
     extra = bertkit.load_tokenizer()
     extra.add_tokens(["[NEW]"])
     with pytest.raises(bertkit.TokenizerMismatchError) as raised:
-        bertkit.check_pair(extra, model)
-    assert check.ch1.q3(raised.value, extra, model)
+        bertkit.check_tokenizer(extra, model)
+    assert check.ch1.q3.evaluate(raised.value, extra, model)
     _fails(check.ch1.q3, ValueError("x"), extra, model, match="`error` is ValueError")
     _fails(check.ch1.q3, raised.value, bertkit.load_tokenizer(), model, match=r"\[NEW\]")
-    assert "✓" in capsys.readouterr().out
+
+
+def test_ch1_q3_says_when_the_model_was_resized(loaded):
+    """Resizing is what the error advises; then check_tokenizer no longer raises and `error` stays None."""
+    import copy
+
+    tokenizer, model = loaded
+    extra = bertkit.load_tokenizer()
+    extra.add_tokens(["[NEW]"])
+    resized = copy.deepcopy(model)
+    resized.resize_token_embeddings(len(extra))
+    _fails(check.ch1.q3, None, extra, resized, match="model was resized")
+
+
+def test_wrong_answer_in_default_and_strict_mode(loaded, capsys, monkeypatch):
+    tokenizer, _ = loaded
+    right = bertkit.build_inputs(tokenizer, check.ch1.Q1_TEXTS, max_length=12)
+    wrong_counts = [0, 0, 0]
+    monkeypatch.delenv(check.STRICT_ENV, raising=False)
+    assert check.ch1.q1(right, wrong_counts, tokenizer) is None
+    assert capsys.readouterr().out.startswith("✗ Exercise 1.1: pad_counts = [0, 0, 0]")
+    monkeypatch.setenv(check.STRICT_ENV, "1")
+    with pytest.raises(CheckFailed, match="pad_counts"):
+        check.ch1.q1(right, wrong_counts, tokenizer)
+    monkeypatch.setenv(check.STRICT_ENV, "0")
+    check.ch1.q1(right, wrong_counts, tokenizer)
+    assert "✗" in capsys.readouterr().out
+
+
+def test_wrong_types_name_what_was_expected(loaded):
+    tokenizer, model = loaded
+    result = check.ch1.q1.evaluate(5, [1, 2], tokenizer)        # raised a raw TypeError inside the check before
+    assert "`fixed` is int" in str(result) and "dict of tensors" in str(result)
+    check.language("ko")
+    assert "`fixed` 값이 int입니다" in str(check.ch1.q1.evaluate(5, [1, 2], tokenizer))
+    check.language("en")
+    assert "a tensor" in str(check.ch3.q1.evaluate("mean", torch.zeros(2, 3, 4), torch.ones(2, 3)))
+    assert "expects a number" in str(check.ch10.q2.evaluate("0.5", None, None, None, 1, 3))
+    # a value of the right kind that still breaks the check: the message lists every answer's kind
+    odd = check.ch1.q1.evaluate({"input_ids": "abc"}, [1, 2, 3], tokenizer)
+    assert not odd.passed and "could not be checked" in str(odd) and "`pad_counts`: a list or tensor" in str(odd)
+    assert "call it as check.ch1.q1(fixed, pad_counts, tokenizer)" in str(check.ch1.q1.evaluate(1))
+
+
+def test_failure_messages_do_not_give_the_answer_away(loaded):
+    """The review's cases: ch1 q2 named the [UNK] words; ch2 q3, ch3 q2, ch10 q2 printed the expected values."""
+    tokenizer, model = loaded
+    unk = [w for w in check.ch1.Q2_TEXT.split() if tokenizer.unk_token in tokenizer.tokenize(w)]
+    for lang in EDITIONS:
+        check.language(lang)
+        text = str(check.ch1.q2.evaluate(["x"], ["y"], tokenizer))
+        assert not any(w in text for w in unk)
+        L = model.config.num_hidden_layers
+        enc, out = bertkit.run(tokenizer, model, check.ch2.Q3_TEXTS)
+        text = str(check.ch2.q3.evaluate({0: 0.5, L: 0.5}, model, tokenizer))
+        assert "0.5000" in text and not re.search(r"\d\.\d{4}", text.replace("0.5000", ""))
+        h = torch.randn(3, 4, 8)
+        mask = torch.tensor([[1, 1, 0, 0], [1, 1, 1, 1], [1, 0, 0, 0]])
+        naive = (h * mask.unsqueeze(-1)).amax(dim=1)
+        expected = [i for i in range(3) if not torch.equal(naive[i], h.masked_fill(mask.unsqueeze(-1) == 0, float("-inf")).amax(dim=1)[i])]
+        text = str(check.ch3.q2.evaluate(naive, [5], h, mask))
+        assert str(expected) not in text.replace("[5]", "")
+        rng = np.random.default_rng(0)
+        q, c = rng.normal(size=(6, 2, 4)).astype("float32"), rng.normal(size=(9, 2, 4)).astype("float32")
+        top = torch.topk(torch.from_numpy(q[:, 1]) @ torch.from_numpy(c[:, 1]).T, 3)
+        text = str(check.ch10.q2.evaluate(0.123, top, q, c, 1, 3))
+        assert re.findall(r"\d\.\d{3}", text) == ["0.123"]
+
+
+def test_notebook_gets_coloured_html(monkeypatch):
+    """In a kernel the result is displayed as HTML with a plain-text copy, through IPython's display."""
+    import IPython
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: type("Shell", (), {"kernel": object()})())
+    monkeypatch.setattr(IPython.display, "display", lambda data, raw: shown.append(data))
+    monkeypatch.delenv(check.STRICT_ENV, raising=False)
+    check.ch7.q3(None, [], None)
+    assert shown and "color:#cf222e" in shown[0]["text/html"] and "<code>ex3_eojeol</code>" in shown[0]["text/html"]
+    assert shown[0]["text/plain"].startswith("✗ Exercise 7.3")
 
 
 def test_ch1_q2_follows_the_tokenizer(loaded):
@@ -149,7 +246,7 @@ def test_ch1_q2_follows_the_tokenizer(loaded):
     import unicodedata
 
     jamo = [ch for w in unk for ch in unicodedata.normalize("NFD", w) if ch not in vocab and "##" + ch not in vocab]
-    assert check.ch1.q2(unk, jamo, tokenizer)
+    assert check.ch1.q2.evaluate(unk, jamo, tokenizer)
     _fails(check.ch1.q2, check.ch1.Q2_TEXT.split(), jamo, tokenizer, match="unk_words")
     if jamo:
         _fails(check.ch1.q2, unk, [], tokenizer, match="missing_jamo")
@@ -161,11 +258,11 @@ def test_ch2(loaded):
     stacked = bertkit.stack_layers(out.hidden_states)
     L = model.config.num_hidden_layers
     weighted = stacked[1:].mean(dim=0)                      # by hand: the plain mean of h1..hL
-    assert check.ch2.q1(weighted, bertkit.ScalarMix(L), stacked, model)
+    assert check.ch2.q1.evaluate(weighted, bertkit.ScalarMix(L), stacked, model)
     _fails(check.ch2.q1, stacked.mean(dim=0), bertkit.ScalarMix(L), stacked, model, match="mean of the last L")
     _fails(check.ch2.q1, weighted, bertkit.ScalarMix(L + 1), stacked, model, match="ScalarMix")
 
-    assert check.ch2.q2(ValueError("not enough values"), out.hidden_states, model)
+    assert check.ch2.q2.evaluate(ValueError("not enough values"), out.hidden_states, model)
     _fails(check.ch2.q2, TypeError("x"), out.hidden_states, model, match="`error` is TypeError")
     _fails(check.ch2.q2, ValueError("x"), out.hidden_states[1:], model, match="tensors")
 
@@ -184,16 +281,16 @@ def test_ch2_q4_needs_training(loaded):
 
 def test_ch3(loaded):
     tokenizer, model = loaded
-    enc, out = bertkit.run(model, tokenizer, ["The cat sat on the mat.", "A dog was barking at the postman all morning."])
+    enc, out = bertkit.run(tokenizer, model, ["The cat sat on the mat.", "A dog was barking at the postman all morning."])
     h, attention_mask = out.last_hidden_state, enc["attention_mask"]
-    assert check.ch3.q1(bertkit.pool(h, attention_mask, "mean_sqrt_len"), h, attention_mask)
+    assert check.ch3.q1.evaluate(bertkit.pool(h, attention_mask, "mean_sqrt_len"), h, attention_mask)
     _fails(check.ch3.q1, bertkit.pool(h, attention_mask, "mean"), h, attention_mask, match="mean_sqrt_len")
 
     mask = attention_mask.unsqueeze(-1).to(h.dtype)
     naive = (h * mask).amax(dim=1)
     padded = [i for i in range(len(h)) if not bool(attention_mask[i].all())]
     assert padded == [0]
-    assert check.ch3.q2(naive, padded, h, attention_mask)
+    assert check.ch3.q2.evaluate(naive, padded, h, attention_mask)
     _fails(check.ch3.q2, naive, [1], h, attention_mask, match="differing")
     _fails(check.ch3.q2, h.amax(dim=1), padded, h, attention_mask, match="colleague")
 
@@ -204,17 +301,17 @@ def test_ch3(loaded):
 def test_ch5(loaded):
     tokenizer, model = loaded
     size = model.config.intermediate_size
-    assert check.ch5.q1((2, 7, size), check.ch5.LAYER_NORM, model)
-    _fails(check.ch5.q1, (2, 7, model.config.hidden_size), check.ch5.LAYER_NORM, model, match="intermediate_size")
+    assert check.ch5.q1.evaluate((2, 7, size), check.ch5.LAYER_NORM, model)
+    _fails(check.ch5.q1, (2, 7, model.config.hidden_size), check.ch5.LAYER_NORM, model, match="feed-forward")
     _fails(check.ch5.q1, (2, 7, size), check.ch5.INTERMEDIATE, model, match="equals_hidden")
 
     texts = ["One short text.", "A second, somewhat longer text than the first one.", "Third."]
     _fails(check.ch5.q2, torch.zeros(3, model.config.hidden_size), texts, model, tokenizer, match="mean-pooled")
     _fails(check.ch5.q2, torch.zeros(2, model.config.hidden_size), texts, model, tokenizer, match="shape")
 
-    enc, out = bertkit.run(model, tokenizer, texts)
+    enc, out = bertkit.run(tokenizer, model, texts)
     cls0 = out.hidden_states[0][:, 0]
-    assert check.ch5.q3(cls0, 0.0, out)
+    assert check.ch5.q3.evaluate(cls0, 0.0, out)
     _fails(check.ch5.q3, cls0, 0.5, out, match="silhouette")
     _fails(check.ch5.q3, out.hidden_states[-1][:, 0], 0.0, out, match="h0")
 
@@ -225,7 +322,7 @@ def test_ch6_optional_checks(loaded):
     _, frozen = bertkit.load(head="sequence-classification", num_labels=2)
     _fails(check.ch6.q1, frozen, 0.7, model, match="encoder")
     frozen.base_model.requires_grad_(False)
-    assert check.ch6.q1(frozen, 0.7, model)
+    assert check.ch6.q1.evaluate(frozen, 0.7, model)
     _fails(check.ch6.q1, frozen, 70, model, match="between 0 and 1")
     _fails(check.ch6.q1, model, 0.7, model, match="fresh classifier")
 
@@ -233,27 +330,27 @@ def test_ch6_optional_checks(loaded):
         epochs = 4
 
     y_test = [0, 1, 1]
-    assert check.ch6.q4({1: [0.1, 0.2, 0.3], 4: [0.1, 0.5, 0.9]}, y_test, Args)
+    assert check.ch6.q4.evaluate({1: [0.1, 0.2, 0.3], 4: [0.1, 0.5, 0.9]}, y_test, Args)
     _fails(check.ch6.q4, {1: [0.1, 0.2, 0.3]}, y_test, Args, match="keys")
     _fails(check.ch6.q4, {1: [0.1], 4: [0.1]}, y_test, Args, match="one score")
 
-    assert check.ch6.q3(True, 12)
+    assert check.ch6.q3.evaluate(True, 12)
     _fails(check.ch6.q3, False, 12, match="Hangul")
 
 
-def test_self_check_reports_each_exercise(loaded, capsys):
+def test_self_check_reports_each_exercise(loaded):
     tokenizer, model = loaded
     right = bertkit.build_inputs(tokenizer, check.ch1.Q1_TEXTS, max_length=12)
     counts = (right["input_ids"] == tokenizer.pad_token_id).sum(dim=1)
     namespace = {"fixed": right, "pad_counts": counts, "tokenizer": tokenizer, "model": model}
-    with pytest.raises(CheckFailed) as err:
-        check.ch1.self_check(namespace)
-    assert "Exercise 1.2" in str(err.value) and "Exercise 1.1" not in str(err.value)
-    assert "✓ Exercise 1.1" in capsys.readouterr().out
+    result = check.ch1.self_check.evaluate(namespace)
+    assert not result.passed and "2 still open" in result.lines[0]
+    assert "✓ Exercise 1.1" in result.lines and any(ln.startswith("✗ Exercise 1.2") for ln in result.lines)
+    assert any("`q3_text`" in ln for ln in result.lines), "an empty answer in words is listed"
     # optional (model-training) exercises are skipped while blank, not failed
-    with pytest.raises(CheckFailed) as err:
-        check.ch6.self_check({"model": model})
-    assert "6.1" not in str(err.value) and "6.2" in str(err.value)
+    lines = check.ch6.self_check.evaluate({"model": model}).lines
+    assert any(ln.startswith("– Exercise 6.1") and "optional" in ln for ln in lines)
+    assert any(ln.startswith("✗ Exercise 6.2") for ln in lines)
 
 
 # Exercises are independent: an answer or solution cell never rebinds a chapter variable that a later cell reads.
@@ -318,21 +415,21 @@ def test_rebinding_is_detected():
 def test_ch8(loaded):
     tokenizer, model = loaded
     sentence = "Unbelievably, the bank opened."
-    words = bertkit.word_vectors(sentence, tokenizer, model, layers=-2, subtoken_pooling="mean")[0]
-    assert check.ch8.q1(words, sentence, tokenizer, model)
-    last = bertkit.word_vectors(sentence, tokenizer, model, layers=-1, subtoken_pooling="mean")[0]
+    words = bertkit.word_vectors(tokenizer, model, sentence, layers=-2, subtoken_pooling="mean")[0]
+    assert check.ch8.q1.evaluate(words, sentence, tokenizer, model)
+    last = bertkit.word_vectors(tokenizer, model, sentence, layers=-1, subtoken_pooling="mean")[0]
     _fails(check.ch8.q1, last, sentence, tokenizer, model, match="second-to-last")
     most = max(len(p) for p in words.pieces)
     longest = next(w for w, p in zip(words.words, words.pieces) if len(p) == most)
-    assert check.ch8.q2(longest, words)
+    assert check.ch8.q2.evaluate(longest, words)
     if most > min(len(p) for p in words.pieces):
         shortest = next(w for w, p in zip(words.words, words.pieces) if len(p) < most)
         _fails(check.ch8.q2, shortest, words, match="most pieces")
     hidden = model.config.hidden_size
-    assert check.ch8.q3((len(words), 8 * hidden), words, model)
+    assert check.ch8.q3.evaluate((len(words), 8 * hidden), words, model)
     _fails(check.ch8.q3, (len(words), 4 * hidden), words, model, match="ex3_shape")
-    assert check.ch8.q4(1.0)
-    _fails(check.ch8.q4, 0.93, match="same position")
+    assert check.ch8.q4.evaluate(1.0)
+    _fails(check.ch8.q4, 0.93, match="same character position")
 
 
 def test_ch9(loaded):
@@ -341,7 +438,7 @@ def test_ch9(loaded):
     counts = {s: len(tokenizer(documents[0], truncation=True, max_length=128, stride=s,
                                return_overflowing_tokens=True)["input_ids"]) for s in (0, 64)}
     assert counts[64] > counts[0] > 1
-    assert check.ch9.q1(counts, documents, tokenizer, 128)
+    assert check.ch9.q1.evaluate(counts, documents, tokenizer, 128)
     _fails(check.ch9.q1, {0: counts[0], 64: counts[0]}, documents, tokenizer, 128, match="stride=64")
 
     torch.manual_seed(0)
@@ -349,7 +446,7 @@ def test_ch9(loaded):
     weighted = torch.stack([window_vectors[:3].mean(0) + 0.1, window_vectors[3:].mean(0) + 1.0])
     plain = torch.stack([window_vectors[:3].mean(0), window_vectors[3:].mean(0)])
     most = int(torch.nn.functional.cosine_similarity(plain, weighted).argmin())
-    assert check.ch9.q2(plain, most, window_vectors, mapping, weighted)
+    assert check.ch9.q2.evaluate(plain, most, window_vectors, mapping, weighted)
     _fails(check.ch9.q2, plain, 1 - most, window_vectors, mapping, weighted, match="changed_most")
     _fails(check.ch9.q2, weighted, most, window_vectors, mapping, weighted, match="unweighted mean")
 
@@ -357,7 +454,7 @@ def test_ch9(loaded):
         max_seq_length = 256
 
     longest = len(tokenizer(documents[0])["input_ids"])
-    assert check.ch9.q3(longest <= 256, St, documents, tokenizer)
+    assert check.ch9.q3.evaluate(longest <= 256, St, documents, tokenizer)
     _fails(check.ch9.q3, longest > 256, St, documents, tokenizer, match="longest document")
 
 
@@ -378,17 +475,17 @@ def test_ch7():
 
     cased, small = train(3000), train(500)
     pieces = [len(small.encode(e, add_special_tokens=False).tokens) for e in eojeols]
-    assert check.ch7.q1(sum(pieces) / len(pieces), eojeols, cased)
+    assert check.ch7.q1.evaluate(sum(pieces) / len(pieces), eojeols, cased)
     _fails(check.ch7.q1, 1.0, eojeols, cased, match="3,000-token vocabulary")
 
     sentence = "배우들의 연기가 정말 좋았다"
     typed_on_mac = unicodedata.normalize("NFD", sentence)
-    assert check.ch7.q2(lambda texts: [unicodedata.normalize("NFC", t) for t in texts], typed_on_mac, sentence)
+    assert check.ch7.q2.evaluate(lambda texts: [unicodedata.normalize("NFC", t) for t in texts], typed_on_mac, sentence)
     _fails(check.ch7.q2, lambda texts: list(texts), typed_on_mac, sentence, match="NFC")
     _fails(check.ch7.q2, "NFC", typed_on_mac, sentence, match="function")
 
     count = {e: len(cased.encode(e, add_special_tokens=False).tokens) for e in set(eojeols)}
-    assert check.ch7.q3(max(count, key=count.get), eojeols, cased)
+    assert check.ch7.q3.evaluate(max(count, key=count.get), eojeols, cased)
     _fails(check.ch7.q3, min(count, key=count.get), eojeols, cased, match="pieces")
     _fails(check.ch7.q3, "없는어절입니다만", eojeols, cased, match="not an")
 
@@ -397,7 +494,7 @@ def test_ch10():
     from sklearn.cluster import KMeans
 
     err = bertkit.VectorsMismatchError("layer3.npy does not match (layers: [3] != [6]).")
-    assert check.ch10.q1(err)
+    assert check.ch10.q1.evaluate(err)
     _fails(check.ch10.q1, ValueError("layers"), match="`mismatch` is ValueError")
     _fails(check.ch10.q1, bertkit.VectorsMismatchError("pooling: 'cls' != 'mean'"), match="layers")
 
@@ -408,9 +505,9 @@ def test_ch10():
     top = torch.topk(torch.from_numpy(query_layers[:, 1]) @ torch.from_numpy(unit).T, 3)
     raw = torch.from_numpy(query_layers[:, 1]) @ torch.from_numpy(corpus_layers[:, 1]).T
     share = (torch.topk(raw, 3).indices != top.indices).any(dim=1).float().mean().item()
-    assert check.ch10.q2(share, top, query_layers, corpus_layers, 1, 3)
-    _fails(check.ch10.q2, share + 0.1, top, query_layers, corpus_layers, 1, 3, match="other neighbours")
+    assert check.ch10.q2.evaluate(share, top, query_layers, corpus_layers, 1, 3)
+    _fails(check.ch10.q2, share + 0.1, top, query_layers, corpus_layers, 1, 3, match="neighbours change")
 
-    assert check.ch10.q3(KMeans(n_clusters=4, n_init=2, random_state=0).fit(unit), unit)
+    assert check.ch10.q3.evaluate(KMeans(n_clusters=4, n_init=2, random_state=0).fit(unit), unit)
     _fails(check.ch10.q3, KMeans(n_clusters=2, n_init=2, random_state=0).fit(unit), unit, match="4 clusters")
     _fails(check.ch10.q3, KMeans(n_clusters=4), unit, match="not fitted")

@@ -3,11 +3,14 @@
 Usage in a chapter (after ``from bertkit.book import check``)::
 
     check.language("ko")          # messages in Korean ("en" is the default)
-    check.ch1.q1(fixed, pad_counts, tokenizer)   # ✓ or CheckFailed with what is wrong
+    check.ch1.q1(fixed, pad_counts, tokenizer)   # shows ✓, or ✗ with what is wrong; never raises
     check.ch1.q1.hint()
     check.ch1.self_check(globals())              # every exercise of the chapter, from your variables
 
-One module per chapter (``ch1`` ... ``chN``); each check's parameter names are the chapter's variable names.
+With ``BERTKIT_CHECK_STRICT=1`` in the environment a failing check raises :class:`CheckFailed` (``make test`` and
+``make book`` set it, so a wrong solution in the book fails). One module per chapter (``ch1`` ... ``chN``); each
+check's parameter names are the chapter's variable names, and each ``@exercise`` declares its points, the kinds
+of its answers and the name of its answer in words (``text``), which the grader (:mod:`bertkit.book.grade`) uses.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from ._core import CheckFailed, Exercise, exercises, language
+from ._core import STRICT_ENV, CheckFailed, Exercise, Result, exercises, language, strict
 
-__all__ = ["CheckFailed", "Exercise", "chapters", "exercises", "language"]
+__all__ = ["STRICT_ENV", "CheckFailed", "Exercise", "Result", "chapters", "exercises", "language", "strict"]
 
 
 def chapters() -> dict[int, object]:

@@ -23,53 +23,59 @@ def _by_hand(sentence: str, spans: list, tokenizer: Any, model: Any, layer: int)
     return torch.stack(rows)
 
 
-@exercise(8, 1, hint_en="bertkit.word_vectors(sentence, tokenizer, model, layers=-2, subtoken_pooling='mean')[0]: "
-          "layers=-2 is hidden_states[-2].", hint_ko="bertkit.word_vectors(sentence, tokenizer, model, layers=-2, "
-          "subtoken_pooling='mean')[0]입니다. layers=-2는 hidden_states[-2]입니다.")
+@exercise(8, 1, hint_en="bertkit.word_vectors(tokenizer, model, sentence, layers=-2, subtoken_pooling='mean')[0]: "
+          "layers=-2 is hidden_states[-2].", hint_ko="bertkit.word_vectors(tokenizer, model, sentence, layers=-2, "
+          "subtoken_pooling='mean')[0]입니다. layers=-2는 hidden_states[-2]입니다.",
+          points=1, answers={"ex1": "word_vectors"})
 def q1(ex1: Any, sentence: Any, tokenizer: Any, model: Any) -> None:
     require(ex1, "ex1")
     expect(hasattr(ex1, "vectors") and hasattr(ex1, "spans"),
            "ex1 should be one text's word vectors: bertkit.word_vectors(...)[0].",
-           "ex1은 한 문장의 단어 벡터, 즉 bertkit.word_vectors(...)[0]이어야 합니다.")
+           "`ex1` 값은 한 문장의 단어 벡터, 즉 bertkit.word_vectors(...)[0]이어야 합니다.")
     expected = _by_hand(sentence, list(ex1.spans), tokenizer, model, -2)
     got = torch.as_tensor(ex1.vectors)
     expect(got.shape == expected.shape,
            f"ex1.vectors has shape {tuple(got.shape)}; one hidden-size vector per word gives {tuple(expected.shape)}.",
-           f"ex1.vectors의 모양이 {tuple(got.shape)}입니다. 단어마다 hidden 크기 벡터 하나면 {tuple(expected.shape)}입니다.")
+           f"`ex1.vectors` 값의 모양이 {tuple(got.shape)}입니다. 단어마다 hidden 크기 벡터 하나면 {tuple(expected.shape)}입니다.")
     expect(torch.allclose(got, expected, atol=1e-4),
            "ex1's vectors are not the mean of each word's pieces in the second-to-last layer.",
-           "ex1의 벡터가 끝에서 두 번째 층에서 단어 조각들의 평균이 아닙니다.")
+           "`ex1`의 벡터가 끝에서 두 번째 층에서 단어마다 서브워드 토큰의 평균이 아닙니다.")
 
 
 @exercise(8, 2, hint_en="words.pieces holds the pieces of each word: max(zip(words.words, words.pieces), "
-          "key=lambda wp: len(wp[1]))[0].", hint_ko="words.pieces에 단어마다 조각이 들어 있습니다: "
-          "max(zip(words.words, words.pieces), key=lambda wp: len(wp[1]))[0].")
+          "key=lambda wp: len(wp[1]))[0].", hint_ko="words.pieces에 단어마다 서브워드 토큰이 들어 있습니다: "
+          "max(zip(words.words, words.pieces), key=lambda wp: len(wp[1]))[0].",
+          points=1, answers={"ex2_word": "str"})
 def q2(ex2_word: Any, words: Any) -> None:
     require(ex2_word, "ex2_word")
     most = max(len(p) for p in words.pieces)
     best = [w for w, p in zip(words.words, words.pieces) if len(p) == most]
-    expect(ex2_word in best, f"{ex2_word!r} is not the word with the most pieces ({most}): look at words.pieces.",
-           f"{ex2_word!r}는 조각이 가장 많은({most}개) 단어가 아닙니다. words.pieces를 보세요.")
+    expect(ex2_word in best, f"{ex2_word!r} is not the word with the most pieces: look at words.pieces.",
+           f"{ex2_word!r} 값은 서브워드 토큰이 가장 많은 단어가 아닙니다. words.pieces를 보세요.")
 
 
 @exercise(8, 3, hint_en="'concat' of four layers is 4 x hidden wide; 'first_last' puts two pieces side by side: "
-          "(words, 2 * 4 * hidden).", hint_ko="층 네 개를 'concat'하면 너비가 4 x hidden이고, 'first_last'는 조각 "
-          "두 개를 나란히 붙입니다: (words, 2 * 4 * hidden).")
+          "(words, 2 * 4 * hidden).", hint_ko="층 네 개를 'concat'하면 너비가 4 x hidden이고, 'first_last'는 서브워드 "
+          "토큰 두 개를 나란히 붙입니다: (words, 2 * 4 * hidden).",
+          points=1, answers={"ex3_shape": "shape"})
 def q3(ex3_shape: Any, words: Any, model: Any) -> None:
     require(ex3_shape, "ex3_shape")
     expected = (len(words), 2 * 4 * model.config.hidden_size)
     expect(tuple(ex3_shape) == expected, f"ex3_shape = {tuple(ex3_shape)}; count the words and the width again.",
-           f"ex3_shape = {tuple(ex3_shape)}입니다. 단어 수와 너비를 다시 세어 보세요.")
+           f"ex3_shape = {tuple(ex3_shape)} 값이 틀렸습니다. 단어 수와 너비를 다시 세어 보세요.")
 
 
 @exercise(8, 4, hint_en="Put the word at the same character position in two sentences and compare its h0 vectors "
           "(layers=0): same token, same position, same segment.", hint_ko="두 문장에서 단어를 같은 위치에 두고 "
-          "h0 벡터(layers=0)를 비교하세요. 토큰, 위치, 세그먼트가 모두 같습니다.")
+          "h0 벡터(layers=0)를 비교하세요. 토큰, 위치, 세그먼트가 모두 같습니다.",
+          points=1, answers={"same_position_cos": "number"}, text="q4_text")
 def q4(same_position_cos: Any) -> None:
     require(same_position_cos, "same_position_cos")
     expect(abs(float(same_position_cos) - 1) < 1e-4,
-           f"same_position_cos = {float(same_position_cos):.4f}: at the same position h0 is the same vector.",
-           f"same_position_cos = {float(same_position_cos):.4f}입니다. 같은 위치라면 h0는 같은 벡터입니다.")
+           f"same_position_cos = {float(same_position_cos):.4f}: put the word at the same character position in "
+           "both sentences and compare its h0 vectors (layers=0).",
+           f"same_position_cos = {float(same_position_cos):.4f} 값이 틀렸습니다. 두 문장에서 단어를 같은 자리에 두고 "
+           "h0 벡터(layers=0)를 비교하세요.")
 
 
 self_check = _self_check(__import__(__name__, fromlist=["_"]), 8)
