@@ -1,7 +1,7 @@
 """The Colab launch button opens the generated Colab edition (colab/<edition>/NN.ipynb), not the MyST source.
 
 sphinx-book-theme builds the button from the page's own path (book/<edition>/NN.ipynb), which Colab shows with
-raw roles and open solutions. ``python -m bertkit.book.editions`` writes a Colab-ready copy of each chapter
+raw roles and open solutions. ``python tools/editions.py`` writes a Colab-ready copy of each chapter
 under colab/; this hook, run after the theme's (priority 501), points the button there when that copy exists.
 """
 

@@ -1,11 +1,15 @@
-"""The generated Colab and student notebooks (bertkit.book.editions): up to date with book/, no MyST left,
-solutions folded (Colab) or removed (student), links that point at pages of the rendered book.
+"""The generated Colab and student notebooks (tools/editions.py): up to date with book/, no MyST left,
+solutions folded (Colab) or removed (student), absolute links that point at pages of the rendered book, the
+install pinned to the package's version, and Run all of every blank student notebook reaching the end.
 
-Cheap and deterministic: regenerating reads the chapters and colab/glue.json, and executes nothing.
+Cheap and deterministic apart from the last test: regenerating reads the chapters and colab/glue.json, and
+executes nothing.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -13,13 +17,16 @@ from pathlib import Path
 import pytest
 
 from _book import BOOK, ROOT, cells, notebooks, source
-from bertkit.book import editions
+
+_spec = importlib.util.spec_from_file_location("editions", ROOT / "tools" / "editions.py")
+editions = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(editions)
 
 GENERATED = editions.generate(ROOT)
 COLAB = sorted(p for p in GENERATED if p.parts[0] == "colab")
 STUDENT = sorted(p for p in GENERATED if p.parts[0] == "student")
 MYST = re.compile(r"\{glue|\{ref\}|\{[a-z]+\}`|^\s*:::|```\{|^\((?:ko|en)-[\w-]+\)=", re.MULTILINE)
-REGENERATE = "run `python -m bertkit.book.editions` (after `make book`: add --glue-from-build) and commit colab/ student/"
+REGENERATE = "run `python tools/editions.py` (after `make book`: add --glue-from-build) and commit colab/ student/"
 
 
 def _nb(rel: Path) -> dict:
@@ -71,6 +78,9 @@ def test_first_cell_is_the_title_and_the_colab_setup_comes_first(rel):
     nb = _nb(rel)
     assert source(nb["cells"][0]).startswith("# ")
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    if rel.parts[0] == "student":   # the student edition starts with the cell for the student's name or id
+        assert code[0]["metadata"].get("tags") == ["student-id"] and 'student_id = ""' in source(code[0])
+        code = code[1:]
     assert 'if "google.colab" in sys.modules' in source(code[0])
 
 
@@ -160,3 +170,87 @@ def test_colab_button_points_at_the_colab_edition(tmp_path):
     module._retarget(App, "book/en/01_x", "page.html", context, None)
     assert [b["url"] for b in buttons] == [base + "colab/en/01_x.ipynb", base + "book/en/02_y.ipynb",
                                            "https://mybinder.org/v2/gh/o/r/main?urlpath=book/en/01_x.ipynb"]
+
+
+LINK = re.compile(r"\]\(([^)\s]+)|(?:href|src)=[\"']([^\"']+)")
+
+
+def test_install_cell_pins_the_package_version():
+    """Colab installs the release the notebooks were made from: the tag of pyproject.toml's version."""
+    project = (ROOT / "pyproject.toml").read_text(encoding="utf-8").split("[project]", 1)[1]
+    version = re.search(r'^version = "([^"]+)"$', project, re.MULTILINE).group(1)
+    url = editions.config(ROOT)["repository"]["url"]
+    for rel in GENERATED:
+        installs = re.findall(r'"bertkit\[book\] @ git\+([^"]+)"', "\n".join(source(c) for c in _nb(rel)["cells"]))
+        assert installs == [f"{url}@v{version}"], f"{rel}: installs {installs}, not v{version} of pyproject.toml"
+
+
+@pytest.mark.parametrize("rel", sorted(GENERATED), ids=str)
+def test_no_relative_links(rel):
+    """Relative links break outside the book (Colab, GitHub, a download): every link must be absolute."""
+    text = _markdown(_nb(rel))
+    relative = [a or b for a, b in LINK.findall(text) if not re.match(r"https?://", a or b)]
+    assert not relative, f"relative links in {rel}: {relative[:5]}"
+
+
+def test_relative_links_become_pages_of_the_book():
+    url, repo = "https://b.example/", "https://github.com/o/r"
+    text = ("[load](../reference/bertkit.loading.md#x), ![fig](img/a.png), [ch](02_all_layers.ipynb), "
+            "<a href=\"03_pooling.md\">p</a>, see `bertkit/inputs.py` and [`tests/x.py`](https://e.x/y)")
+    out = editions.absolute_links(text, "book/en", url, repo, "v1.2.3")
+    assert "[load](https://b.example/book/reference/bertkit.loading.html#x)" in out
+    assert "![fig](https://b.example/book/en/img/a.png)" in out
+    assert "[ch](https://b.example/book/en/02_all_layers.html)" in out
+    assert '<a href="https://b.example/book/en/03_pooling.html">' in out
+    assert "[`bertkit/inputs.py`](https://github.com/o/r/blob/v1.2.3/bertkit/inputs.py)" in out
+    assert "[`tests/x.py`](https://e.x/y)" in out
+    assert not [a or b for a, b in LINK.findall(out) if not (a or b).startswith("https://")]
+
+
+def _glue_calls(code: str) -> int:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return 0
+    return sum(isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+               and "glue" in (getattr(n.value.func, "attr", ""), getattr(n.value.func, "id", "")) for n in tree.body)
+
+
+@pytest.mark.parametrize("rel", sorted(GENERATED), ids=str)
+def test_readers_see_no_glue_statements(rel):
+    """glue() only feeds the book's prose; the generated notebooks show the values in the text instead."""
+    assert sum(_glue_calls(source(c)) for c in _nb(rel)["cells"] if c["cell_type"] == "code") == 0
+
+
+def test_without_glue_keeps_everything_else():
+    code = 'x = f()\nbertkit.glue("n", f"{x:.3f}")  # for the prose\nglue("m",\n     2)\nif x:\n    glue("k", 1)\nprint(x)'
+    assert editions.without_glue(code) == 'x = f()\nif x:\n    glue("k", 1)\nprint(x)'
+    assert editions.without_glue("y = 1; glue('a', y)") == "y = 1; glue('a', y)"
+
+
+def test_blank_student_notebooks_run_to_the_end(tmp_path):
+    """Run all on every student notebook as handed out, answers blank: no cell stops it, and the last cell, the
+    self-check, lists what is open. The kernels run two at a time, offline, not in strict mode (as a student's)."""
+    import asyncio
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "BERTKIT_CHECK_STRICT": "0",
+           "OMP_NUM_THREADS": "1"}
+
+    def run(rel: Path) -> str:
+        nb = nbformat.reads(GENERATED[rel], as_version=4)
+        client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+        try:
+            asyncio.run(client.async_execute(env=env))
+        except Exception as err:  # CellExecutionError names the cell and shows its traceback
+            return f"{rel}: {str(err)[-1500:]}"
+        last = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in nb.cells[-1].outputs)
+        return "" if last.startswith("✗") and "check.ch" in last else f"{rel}: the self-check printed {last[:300]!r}"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        problems = [p for p in pool.map(run, STUDENT) if p]
+    assert not problems, "\n\n".join(problems)

@@ -1,4 +1,4 @@
-"""Generate the Colab and student editions of the book's chapters: ``python -m bertkit.book.editions``.
+"""Generate the Colab and student editions of the book's chapters: ``python tools/editions.py``.
 
 The chapters under ``book/<edition>/NN_*.ipynb`` are written in MyST for Jupyter Book. Colab and plain notebook
 viewers render CommonMark only, so this module writes two generated copies of every chapter (discovered, not
@@ -8,7 +8,13 @@ listed), kept in the repository and checked by ``tests/test_editions.py``:
   into links to the rendered book, ``{glue:text}`` replaced by the default model's value (from
   ``colab/glue.json``) marked with †, admonitions as blockquotes, and every exercise's solution (its code and
   its explanation) in a closed ``<details>`` block under an empty answer cell and the check cell.
-- ``student/<edition>/NN_*.ipynb``: the same without the solutions, for a class.
+- ``student/<edition>/NN_*.ipynb``: the same without the solutions, for a class, with a first cell for the
+  student's name or id (``student_id``, which ``bertkit.book.grade`` reads).
+
+In both, the install cell installs the version of bertkit the notebooks were generated from (``pyproject.toml``'s
+version, as the git tag ``vX.Y.Z`` of the repository), every link points at the rendered book (``html.baseurl``
+in ``_config.yml``) or at a file of the repository at that tag, and the ``glue()`` calls that feed the book's prose
+are left out of the code (the prose shows their values, marked †).
 
 Exercise cells in a chapter carry tags: ``exercise-stub`` (the blank answer cell; hidden in the book by
 ``remove-cell``), ``solution`` (solution code, and the markdown with its explanation), ``exercise-check``.
@@ -22,7 +28,7 @@ format in the source notebook. The book already marks solutions by cell tag, so 
 ``ClearOutputPreprocessor`` clears outputs: no string surgery on code. Only the MyST-to-Markdown step of the
 prose is this module's own, because no kept tool converts MyST roles and directives to CommonMark.
 
-Glue values: ``python -m bertkit.book.editions --glue-from-build`` (after ``make book``) reads the values the
+Glue values: ``python tools/editions.py --glue-from-build`` (after ``make book``) reads the values the
 last book build stored beside each executed chapter (``_build/jupyter_execute/book/<edition>/NN.glue.json``) into
 ``colab/glue.json``; a plain run reuses that file, so regenerating needs no execution and is deterministic.
 """
@@ -33,6 +39,7 @@ import argparse
 import ast
 import hashlib
 import json
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -41,7 +48,7 @@ import nbformat
 import yaml
 from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 EDITIONS = ("ko", "en")
 OUTPUTS = ("colab", "student")
 GLUE_FILE = "glue.json"
@@ -53,26 +60,36 @@ REF = re.compile(r"\{(?:ref|numref)\}`([^`<]*?)\s*(?:<([^`>]+)>)?`")
 LABEL_LINK = re.compile(r"\]\(#?((?:ko|en)-[A-Za-z0-9_-]+)\)")
 MATH_ROLE = re.compile(r"\{math\}`([^`]+)`")
 OTHER_ROLE = re.compile(r"\{[a-z][a-z:-]*\}`([^`<]*?)\s*(?:<[^`>]+>)?`")
+MD_LINK = re.compile(r"(\]\(|(?:href|src)=\")([^)\s\"]+)")
+REPO_PATH = re.compile(r"(?<!\[)`((?:bertkit|tests|benchmarks|tools|_ext)/[\w./-]+)`(?!\])")
+INSTALL = re.compile(r'"bertkit\[book\] @ git\+([^"@]+)"')
 DIRECTIVE = re.compile(r"(?ms)^([ \t]*)(:{3,}|`{3,})\{([a-z-]+)\}[ \t]*([^\n]*)\n(.*?)^\1\2[ \t]*$")
 
 TEXT = {
     "colab_note": {
         "en": "*Colab edition of chapter {n} of [the BERT embeddings book]({url}), generated from the book's "
-              "source. Numbers marked † are the default model's (all-MiniLM-L6-v2); the cells print your "
-              "model's own. Solutions are folded under each exercise.*",
-        "ko": "*[BERT 임베딩 책]({url}) {n}장의 Colab 판입니다. 책의 원본에서 만들었습니다. † 표시가 붙은 숫자는 기본 "
-              "모델(all-MiniLM-L6-v2)의 값이고, 셀은 여러분이 쓰는 모델의 값을 출력합니다. 풀이는 연습문제마다 "
-              "접혀 있습니다.*",
+              "source for bertkit {version}. Numbers and words marked † are what the default model "
+              "(all-MiniLM-L6-v2) gives; the cells print your model's own. Solutions are folded under each "
+              "exercise.*",
+        "ko": "*[BERT 임베딩 책]({url}) {n}장의 Colab 판입니다. 책의 원본에서 bertkit {version}에 맞춰 만들었습니다. "
+              "† 표시가 붙은 숫자와 단어는 기본 모델(all-MiniLM-L6-v2)의 결과이고, 셀은 여러분이 쓰는 모델의 값을 "
+              "출력합니다. 풀이는 연습문제마다 접혀 있습니다.*",
     },
     "student_note": {
-        "en": "*Student edition of chapter {n} of [the BERT embeddings book]({url}): the solutions are left out. "
-              "Write each answer in its cell and run the check under it; `check.ch{n}.q1.hint()` prints a hint. "
-              "Numbers marked † are the default model's (all-MiniLM-L6-v2).*",
-        "ko": "*[BERT 임베딩 책]({url}) {n}장의 학생용 판입니다. 풀이는 빠져 있습니다. 답을 셀에 쓰고 바로 아래 확인 "
-              "셀을 실행하세요. 힌트는 `check.ch{n}.q1.hint()`로 봅니다. † 표시가 붙은 숫자는 기본 "
-              "모델(all-MiniLM-L6-v2)의 값입니다.*",
+        "en": "*Chapter {n} of [the BERT embeddings book]({url}) for students, bertkit {version}. Write your name "
+              "or id in the first code cell, each answer in its cell (answers in words go between the quotes of "
+              "the `..._text` variables), and run the check under it: it shows ✓, or ✗ and what is wrong; "
+              "`check.ch{n}.q1.hint()` prints a hint. Run all always reaches the self-check at the end. Numbers "
+              "and words marked † are what the default model (all-MiniLM-L6-v2) gives.*",
+        "ko": "*[BERT 임베딩 책]({url}) {n}장의 학생용 노트북입니다(bertkit {version}). 첫 코드 셀에 이름이나 학번을 "
+              "쓰고, 답은 답 셀에 씁니다(말로 쓰는 답은 `..._text` 변수의 따옴표 사이에 씁니다). 바로 아래 확인 셀을 "
+              "실행하면 ✓, 또는 ✗와 무엇이 틀렸는지가 나옵니다. 힌트는 `check.ch{n}.q1.hint()`로 봅니다. '모두 "
+              "실행'은 언제나 마지막 스스로 확인하기까지 갑니다. † 표시가 붙은 숫자와 단어는 기본 "
+              "모델(all-MiniLM-L6-v2)의 결과입니다.*",
     },
     "answer": {"en": "# Your answer:", "ko": "# 여러분의 답:"},
+    "student_id": {"en": "# Your name or student id, as your teacher asked for it:",
+                   "ko": "# 이름이나 학번(선생님이 정한 대로):"},
     "missing": {"en": "(printed by the code above)", "ko": "(위 코드가 출력합니다)"},
     "solution": {"en": "Solution", "ko": "풀이"},
 }
@@ -90,6 +107,55 @@ def book_url(root: Path = ROOT) -> str:
         owner, repo = cfg["repository"]["url"].rstrip("/").split("/")[-2:]
         base = f"https://{owner}.github.io/{repo}/"
     return base.rstrip("/") + "/"
+
+
+def version(root: Path = ROOT) -> str:
+    """bertkit's version in ``pyproject.toml``: the release the generated notebooks install."""
+    match = re.search(r'^version\s*=\s*"([^"]+)"', (root / "pyproject.toml").read_text(encoding="utf-8"), re.MULTILINE)
+    if match is None:
+        raise ValueError("pyproject.toml has no version")
+    return match.group(1)
+
+
+def pinned(code: str, root: Path = ROOT) -> str:
+    """The Colab set-up cell with its install pinned to the release tag ``vX.Y.Z`` of the repository."""
+    return INSTALL.sub(lambda m: f'"bertkit[book] @ git+{m.group(1)}@v{version(root)}"', code)
+
+
+def absolute_links(text: str, page: str, url: str, repo: str, tag: str) -> str:
+    """Relative links of a page (``book/en``) -> the rendered book's pages; repository paths -> the tagged files."""
+
+    def absolute(m: re.Match) -> str:
+        target = m.group(2)
+        if re.match(r"[a-z][a-z+.-]*:|#|/", target):
+            return m.group(0)
+        path, _, anchor = target.partition("#")
+        path = posixpath.normpath(posixpath.join(page, path))
+        stem, suffix = posixpath.splitext(path)
+        path = f"{stem}.html" if suffix in (".md", ".ipynb") else path
+        return f"{m.group(1)}{url}{path}{'#' + anchor if anchor else ''}"
+
+    text = MD_LINK.sub(absolute, text)
+    return REPO_PATH.sub(lambda m: f"[`{m.group(1)}`]({repo}/blob/{tag}/{m.group(1)})", text)
+
+
+def without_glue(code: str) -> str:
+    """The code without its top-level ``glue(...)`` statements (they only feed the book's prose)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    lines = code.split("\n")
+    drop: set[int] = set()
+    for node in tree.body:
+        call = node.value if isinstance(node, ast.Expr) else None
+        name = getattr(getattr(call, "func", None), "attr", None) or getattr(getattr(call, "func", None), "id", None)
+        if isinstance(call, ast.Call) and name == "glue" and node.end_lineno is not None:
+            span = range(node.lineno - 1, node.end_lineno)
+            if lines[span[0]][: node.col_offset].strip() == "" and not lines[span[-1]][node.end_col_offset:].strip(" ;").split("#")[0].strip():
+                drop.update(span)
+    kept = [ln for i, ln in enumerate(lines) if i not in drop]
+    return "\n".join(kept).strip("\n") if drop else code
 
 
 def chapters(root: Path = ROOT) -> list[Path]:
@@ -207,7 +273,8 @@ def _tags(cell: dict) -> list[str]:
 
 def make_edition(path: Path, kind: str, glue: dict[str, str], refs: dict, url: str) -> nbformat.NotebookNode:
     """One generated notebook (``kind`` is "colab" or "student") from one chapter."""
-    edition, number = path.parent.name, int(path.stem[:2])
+    edition, number, root = path.parent.name, int(path.stem[:2]), path.parents[2]
+    repo, tag = config(root)["repository"]["url"].rstrip("/"), f"v{version(root)}"
     nb = nbformat.read(path, as_version=4)
     if kind == "student":
         # nbconvert removes the solution cells (code and explanation) by tag.
@@ -230,9 +297,13 @@ def make_edition(path: Path, kind: str, glue: dict[str, str], refs: dict, url: s
                 pending = None
             else:
                 text = to_markdown(text, edition, glue, refs, url)
-            cell.source = text
+            cell.source = absolute_links(text, f"book/{edition}", url, repo, tag)
         elif "exercise-stub" in tags:
             cell.source = f"{TEXT['answer'][edition]}\n{_source(cell)}"
+        elif cell.cell_type == "code":
+            cell.source = pinned(without_glue(_source(cell)), root)
+            if not cell.source.strip():
+                continue
         if "tags" in cell.metadata:
             kept = [t for t in tags if t not in {"remove-cell", "hide-input", "solution"}]
             if kept:
@@ -242,10 +313,15 @@ def make_edition(path: Path, kind: str, glue: dict[str, str], refs: dict, url: s
         cells.append(cell)
     if pending is not None:
         raise ValueError(f"{path}: a solution code cell has no solution explanation after it")
-    note = TEXT[f"{kind}_note"][edition].format(n=number, url=url)
+    note = TEXT[f"{kind}_note"][edition].format(n=number, url=url, version=version(root))
     intro = nbformat.v4.new_markdown_cell(note)
     intro["id"] = _id(cells[0], kind)
-    nb.cells = [cells[0], intro, *cells[1:]]
+    first = [cells[0], intro]
+    if kind == "student":
+        ask = nbformat.v4.new_code_cell(f'{TEXT["student_id"][edition]}\nstudent_id = ""')
+        ask["id"], ask.metadata["tags"] = _id(cells[0], "student_id"), ["student-id"]
+        first.append(ask)
+    nb.cells = [*first, *cells[1:]]
     nb.nbformat_minor = max(nb.nbformat_minor, 5)          # cell ids (5.0+) for every cell, stable across runs
     for i, cell in enumerate(nb.cells):
         cell.setdefault("id", _id(cell, str(i)))
@@ -267,22 +343,24 @@ def generate(root: Path = ROOT) -> dict[Path, str]:
     return files
 
 
-def write(root: Path = ROOT) -> list[Path]:
-    files = generate(root)
+def write(root: Path = ROOT, out: Path | None = None) -> list[Path]:
+    """Write every generated notebook under ``out`` (default: ``root``), removing those without a chapter."""
+    files, out = generate(root), out or root
     for kind in OUTPUTS:
-        for old in (root / kind).glob("*/*.ipynb"):
-            if old.relative_to(root) not in files:
+        for old in (out / kind).glob("*/*.ipynb"):
+            if old.relative_to(out) not in files:
                 old.unlink()
     for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text, encoding="utf-8")
     return sorted(files)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bertkit.book.editions", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python tools/editions.py", description=__doc__.split("\n")[0])
     parser.add_argument("--glue-from-build", action="store_true",
                         help="first read the glue values of the last `make book` into colab/glue.json")
+    parser.add_argument("--out", type=Path, help="write colab/ and student/ under this folder instead")
     args = parser.parse_args(argv)
     if args.glue_from_build:
         values = glue_from_build()
@@ -293,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         (ROOT / "colab").mkdir(exist_ok=True)
         (ROOT / "colab" / GLUE_FILE).write_text(json.dumps(values, indent=1, ensure_ascii=False, sort_keys=True)
                                                 + "\n", encoding="utf-8")
-    for path in write():
+    for path in write(ROOT, args.out):
         print(path)
     return 0
 
