@@ -9,11 +9,11 @@
 """
 
 from .encoding import encode, max_input_length, run
-from .extraction import extract
+from .extraction import extract, token_vectors
 from .hangul import hangul_kept, reads_hangul
 from .hooks import Captured, capture, find_module
 from .inputs import InputsTable, build_inputs, show_inputs
-from .layers import COMBINE_MODES, ScalarMix, combine_layers, layer_indices, select_layers, stack_layers
+from .layers import LAYER_POOLING, ScalarMix, combine_layers, layer_indices, select_layers, stack_layers
 from .loading import (
     BUNDLED_SHA256,
     HEADS,
@@ -27,24 +27,24 @@ from .loading import (
     verify_bundled,
 )
 from .long_texts import LONG_TEXTS, pool_chunks, position_limit, tokenize_long
-from .pairing import TokenizerMismatchError, check_pair, vocab_fingerprint
-from .plots import PROJECTIONS, cosine_matrix, plot_2d, plot_heatmap, project_2d
-from .pooling import POOLING_MODES, pool
+from .plots import PROJECTION, cosine_matrix, plot_2d, plot_heatmap, project_2d
+from .pooling import POOLING, pool
 from .recipe import SentenceRecipe, sentence_recipe
 from .texts import as_texts, check_visible
 from .vector_store import VectorsMismatchError, describe_vectors, load_vectors, save_vectors, weights_fingerprint
-from .words import CUT_PIECES, LAYER_POOLING, SUBTOKEN_POOLING, WordVectors, whitespace_spans, word_vectors
+from .vocabulary import TokenizerMismatchError, check_tokenizer, vocab_fingerprint
+from .words import CUT_PIECES, SUBTOKEN_POOLING, WordVectors, whitespace_spans, word_vectors
 
 __version__ = "0.2.0"
 
 __all__ = [
-    "BUNDLED_SHA256", "COMBINE_MODES", "HEADS", "POOLING_MODES", "PROJECTIONS",
+    "BUNDLED_SHA256", "HEADS", "LAYER_POOLING", "POOLING", "PROJECTION",
     "Captured", "CheckpointUnavailableError", "ChecksumError", "InputsTable", "ScalarMix", "TokenizerMismatchError",
-    "as_texts", "build_inputs", "check_visible", "vocab_fingerprint", "bundled_model_path", "capture", "check_pair", "combine_layers", "cosine_matrix",
+    "as_texts", "build_inputs", "check_visible", "vocab_fingerprint", "bundled_model_path", "capture", "check_tokenizer", "combine_layers", "cosine_matrix",
     "encode", "extract", "find_module", "hangul_kept", "is_bundled", "layer_indices", "load", "load_tokenizer", "max_input_length", "plot_2d",
     "plot_heatmap", "pool", "project_2d", "reads_hangul", "resolve_checkpoint", "run", "select_layers", "show_inputs",
-    "stack_layers", "verify_bundled",
-    "CUT_PIECES", "LAYER_POOLING", "SUBTOKEN_POOLING", "WordVectors", "whitespace_spans", "word_vectors",
+    "stack_layers", "token_vectors", "verify_bundled",
+    "CUT_PIECES", "SUBTOKEN_POOLING", "WordVectors", "whitespace_spans", "word_vectors",
     "LONG_TEXTS", "pool_chunks", "position_limit", "tokenize_long",
     "VectorsMismatchError", "describe_vectors", "load_vectors", "save_vectors", "weights_fingerprint",
     "SentenceRecipe", "sentence_recipe",

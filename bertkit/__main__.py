@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from .long_texts import LONG_TEXTS
-from .pooling import POOLING_MODES
+from .pooling import POOLING
 from .precision import PRECISIONS
 
 _SHAPE_HELP = """\
@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("corpus", help="text file, UTF-8, one text per line; '-' reads standard input")
     extract.add_argument("-o", "--output", required=True, metavar="VECTORS.npy", help="where to write the array")
     extract.add_argument("--layers", default="-1", help="which hidden states: -1, -4:, 0,3,6 or all (default: -1)")
-    extract.add_argument("--pooling", default="mean", choices=POOLING_MODES, help="how tokens become one vector (default: mean)")
+    extract.add_argument("--pooling", default="mean", choices=POOLING, help="how tokens become one vector (default: mean)")
     extract.add_argument("--checkpoint", default=None, help="hub id or local directory (default: $BERTKIT_MODEL, else the bundled all-MiniLM-L6-v2)")
     extract.add_argument("--batch-size", type=int, default=32, help="texts per forward pass (default: 32)")
     extract.add_argument("--dtype", default="float32", choices=("float32", "float16"), help="float16 halves the file (default: float32)")

@@ -2,7 +2,7 @@
 
 Bad input gets a clear error here instead of a NaN or an IndexError from inside torch: empty or
 non-string texts and texts of invisible characters only (:mod:`bertkit.texts`), texts longer than the model can
-read (:mod:`bertkit.long_texts`), a tokenizer that belongs to another checkpoint (:mod:`bertkit.pairing`), and
+read (:mod:`bertkit.long_texts`), a tokenizer that belongs to another checkpoint (:mod:`bertkit.vocabulary`), and
 token types the model can't use.
 """
 
@@ -18,8 +18,8 @@ from torch import nn
 from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
 
 from .long_texts import max_input_length, position_limit, tokenize_long
-from .pairing import check_pair
 from .texts import as_texts, check_visible
+from .vocabulary import check_tokenizer
 
 
 def encode(
@@ -42,8 +42,8 @@ def encode(
         pairs: optional second sentences, one per text (``token_type_ids`` become 1 for them).
         model: when given, checked against the tokenizer and used for the length limit.
         max_length: longest allowed input in tokens, special tokens included; default
-            :func:`bertkit.max_input_length` (the checkpoint's sentence-transformers length when it has one),
-            at most :func:`bertkit.position_limit`.
+            :func:`bertkit.max_input_length` (the checkpoint's position limit, from its config and tokenizer files);
+            ``bertkit.sentence_recipe(tokenizer, model).max_length`` is what sentence-transformers reads.
         truncation: the same as ``long_texts="truncate"`` (kept for existing code).
         padding: ``True`` pads to the longest text, ``"max_length"`` to ``max_length``.
         long_texts: what to do with a longer text, see :mod:`bertkit.long_texts`: ``"error"`` (the default),
@@ -58,7 +58,7 @@ def encode(
 
     Raises:
         ValueError: a text longer than ``max_length`` while ``truncation`` is False, or ``max_length``
-            beyond the model's limit. See also :func:`as_texts` and :func:`check_pair`.
+            beyond the model's limit. See also :func:`as_texts` and :func:`check_tokenizer`.
     """
     texts = as_texts(texts)
     if pairs is not None:
@@ -68,7 +68,7 @@ def encode(
         for name, side in (("texts", texts), ("pairs", pairs)):  # each sentence of a pair must hold text
             check_visible(tokenizer, side, tokenizer(side, add_special_tokens=False)["input_ids"], name=name)
     if model is not None:
-        check_pair(tokenizer, model)
+        check_tokenizer(tokenizer, model)
     max_length = checked_max_length(tokenizer, model, max_length)
     if long_texts is None:
         long_texts = "truncate" if truncation else "error"
@@ -182,7 +182,7 @@ def run(
     """Encode texts and run the model once in eval mode, without gradients, returning every hidden state.
 
     Args:
-        tokenizer: the checkpoint's tokenizer (checked with :func:`check_pair`), first as everywhere in
+        tokenizer: the checkpoint's tokenizer (checked with :func:`check_tokenizer`), first as everywhere in
             bertkit (``tokenizer, model = bertkit.load()``). The 0.1 order ``run(model, tokenizer, ...)``
             still works until bertkit 0.3, with a DeprecationWarning.
         model: a transformers encoder (``AutoModel`` or a task model). It runs in eval mode (no dropout) and

@@ -11,13 +11,12 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from ._deprecated import renamed_argument
-
 LayerSpec = int | Sequence[int] | slice | str
 """An index (negative counts from the end), a list of indices, a slice such as ``slice(-4, None)``, or ``"all"``."""
 
-COMBINE_MODES = ("last", "second_to_last", "sum", "mean", "concat", "weighted")
-"""How :func:`combine_layers` turns several layers into one."""
+LAYER_POOLING = ("mean", "sum", "concat")
+"""Values of ``layer_pooling``: how the layers chosen by ``layers=`` become one (:func:`combine_layers`,
+:func:`bertkit.word_vectors`)."""
 
 
 def stack_layers(hidden_states: Sequence[Tensor] | None) -> Tensor:
@@ -105,49 +104,48 @@ def select_layers(stacked: Tensor, layers: LayerSpec) -> Tensor:
 
 def combine_layers(
     stacked: Tensor,
-    layer_pooling: str = "last",
     *,
-    k: int = 4,
+    layers: LayerSpec = -1,
+    layer_pooling: str = "mean",
     weights: Tensor | Sequence[float] | None = None,
-    how: str | None = None,
 ) -> Tensor:
-    """Combine layers into one representation per token (the BERT paper's feature-based variants).
+    """Combine the chosen layers into one representation per token (the BERT paper's feature-based variants).
+
+    The last layer is ``layers=-1``, the second-to-last ``layers=-2``; the sum of the last four is
+    ``layers=[-4, -3, -2, -1], layer_pooling="sum"``, their concatenation the same with ``"concat"``; a weighted
+    sum of all layers is ``layers="all", layer_pooling="sum", weights=[...]`` (:class:`ScalarMix` learns them).
 
     Args:
-        stacked: (L+1, batch, seq, hidden) from :func:`stack_layers`.
-        layer_pooling: one of :data:`COMBINE_MODES` (the same argument as in :func:`bertkit.word_vectors`). ``"last"``, ``"second_to_last"``; ``"sum"``, ``"mean"`` or
-            ``"concat"`` of the last ``k`` layers; ``"weighted"``: sum of all L+1 layers with ``weights``.
-        k: how many of the last layers ``sum``/``mean``/``concat`` use.
-        weights: L+1 weights for ``"weighted"`` (use :class:`ScalarMix` to learn them).
+        stacked: (L+1, batch, seq, hidden) from :func:`stack_layers` (any (L+1, ...) stack works).
+        layers: which layers, see :data:`LayerSpec`; default the last.
+        layer_pooling: one of :data:`LAYER_POOLING`: ``"mean"``, ``"sum"`` or ``"concat"`` (along the last axis,
+            in the order of ``layers``).
+        weights: optional, one number per chosen layer: each layer is multiplied by its weight first.
 
     Returns:
-        (batch, seq, hidden), or (batch, seq, k * hidden) for ``"concat"``.
+        (batch, seq, hidden), or (batch, seq, k * hidden) for ``"concat"`` of k layers.
 
-    ``how=`` is the 0.1 name of ``layer_pooling`` (works until 0.3, with a DeprecationWarning).
+    Raises:
+        ValueError: an unknown ``layer_pooling``, or ``weights`` of another length. See :func:`layer_indices`.
     """
-    how = renamed_argument("bertkit.combine_layers", "layer_pooling", layer_pooling, "how", how, "last")
-    n_states = stacked.shape[0]
-    if how not in COMBINE_MODES:
-        raise ValueError(f"Unknown combination {how!r}. Valid: {COMBINE_MODES}.")
-    if how == "last":
-        return stacked[-1]
-    if how == "second_to_last":
-        return stacked[layer_indices(n_states, -2)[0]]
-    if how == "weighted":
-        if weights is None:
-            raise ValueError(f"layer_pooling='weighted' needs weights: {n_states} numbers, one per stacked state.")
+    if layer_pooling not in LAYER_POOLING:
+        raise ValueError(
+            f"Unknown layer_pooling {layer_pooling!r}. Valid: {LAYER_POOLING}. Choose the layers with layers= "
+            "(-1 the last, -2 the second to last, [-4, -3, -2, -1] the last four) and weigh them with weights=."
+        )
+    picked = stacked[layer_indices(stacked.shape[0], layers)]  # (k, batch, seq, hidden)
+    if weights is not None:
         w = torch.as_tensor(weights, dtype=stacked.dtype, device=stacked.device)
-        if w.shape != (n_states,):
-            raise ValueError(f"weights has shape {tuple(w.shape)}; expected ({n_states},), one per stacked state.")
-        return torch.einsum("l,lbsh->bsh", w, stacked)
-    if not 1 <= k <= n_states:
-        raise ValueError(f"k={k} is outside 1..{n_states}, the number of stacked states.")
-    last_k = stacked[-k:]
-    if how == "sum":
-        return last_k.sum(dim=0)
-    if how == "mean":
-        return last_k.mean(dim=0)
-    return torch.cat(tuple(last_k), dim=-1)  # concat: (batch, seq, k * hidden)
+        if w.shape != (picked.shape[0],):
+            raise ValueError(
+                f"weights has shape {tuple(w.shape)}; expected ({picked.shape[0]},), one per chosen layer."
+            )
+        picked = picked * w.view(-1, *([1] * (picked.dim() - 1)))
+    if layer_pooling == "sum":
+        return picked.sum(dim=0)
+    if layer_pooling == "mean":
+        return picked.mean(dim=0)
+    return torch.cat(tuple(picked), dim=-1)  # concat: (batch, seq, k * hidden)
 
 
 class ScalarMix(nn.Module):
@@ -166,4 +164,5 @@ class ScalarMix(nn.Module):
         """(L+1, batch, seq, hidden) -> (batch, seq, hidden)."""
         if stacked.shape[0] != self.scalars.shape[0]:
             raise ValueError(f"ScalarMix was built for {self.scalars.shape[0]} states, got {stacked.shape[0]}.")
-        return self.gamma * combine_layers(stacked, "weighted", weights=torch.softmax(self.scalars, dim=0))
+        weights = torch.softmax(self.scalars, dim=0)
+        return self.gamma * combine_layers(stacked, layers="all", layer_pooling="sum", weights=weights)

@@ -6,15 +6,12 @@ Nothing happens on import. For Hangul labels, call :func:`bertkit.book.use_korea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from ._deprecated import renamed_argument
-
-PROJECTIONS = ("pca", "pacmap")
+PROJECTION = ("pca", "pacmap")
 """Values of ``projection`` in :func:`project_2d`."""
 
 
@@ -77,26 +74,23 @@ def plot_heatmap(
     return ax
 
 
-def project_2d(
-    vectors: Tensor | np.ndarray, projection: str = "pca", *, seed: int = 0, method: str | None = None
-) -> np.ndarray:
+def project_2d(vectors: Tensor | np.ndarray, projection: str = "pca", *, seed: int = 0) -> np.ndarray:
     """Project vectors to two dimensions.
 
     Args:
-        vectors: (n, hidden). projection: one of :data:`PROJECTIONS`, ``"pca"`` (scikit-learn) or
-            ``"pacmap"`` (the pacmap package). ``method=`` is its 0.1 name (works until 0.3, with a warning).
+        vectors: (n, hidden). projection: one of :data:`PROJECTION`, ``"pca"`` (scikit-learn) or
+            ``"pacmap"`` (the pacmap package).
         seed: random state, so the picture is the same on every run.
 
     Returns:
         (n, 2) float array.
     """
-    method = renamed_argument("bertkit.project_2d", "projection", projection, "method", method, "pca")
-    if method not in PROJECTIONS:
-        raise ValueError(f"Unknown projection {method!r}. Valid: {PROJECTIONS}.")
+    if projection not in PROJECTION:
+        raise ValueError(f"Unknown projection {projection!r}. Valid: {PROJECTION}.")
     x = _numpy(vectors)
     if x.ndim != 2 or x.shape[0] < 3:
         raise ValueError(f"Need (n, hidden) with n >= 3 to project, got shape {x.shape}.")
-    if method == "pca":
+    if projection == "pca":
         from sklearn.decomposition import PCA
 
         return PCA(n_components=2, random_state=seed).fit_transform(x)
@@ -148,13 +142,3 @@ def plot_2d(
     ax.set_yticks([])
     return ax
 
-
-def __getattr__(name: str) -> Any:
-    # use_korean_font moved to bertkit.book (a book concern); the old name works for one release.
-    if name == "use_korean_font":
-        from ._deprecated import warn_moved
-        from .book.fonts import use_korean_font
-
-        warn_moved("bertkit.plots.use_korean_font", "bertkit.book.use_korean_font")
-        return use_korean_font
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

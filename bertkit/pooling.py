@@ -10,15 +10,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ._deprecated import renamed_argument
-
-POOLING_MODES = ("cls", "mean", "max", "mean_sqrt_len")
+POOLING = ("cls", "mean", "max", "mean_sqrt_len")
 """Valid values of ``pooling``. sentence-transformers calls the last one ``mean_sqrt_len_tokens``."""
 
 
 def _check(token_embeddings: Tensor, attention_mask: Tensor, pooling: str) -> None:
-    if pooling not in POOLING_MODES:
-        raise ValueError(f"Unknown pooling mode {pooling!r}. Valid modes: {POOLING_MODES}.")
+    if pooling not in POOLING:
+        raise ValueError(f"Unknown pooling {pooling!r}. Valid: {POOLING}.")
     if token_embeddings.dim() != 3:
         raise ValueError(
             f"token_embeddings must be (batch, seq, hidden), got shape {tuple(token_embeddings.shape)}. "
@@ -37,15 +35,13 @@ def _check(token_embeddings: Tensor, attention_mask: Tensor, pooling: str) -> No
         )
 
 
-def pool(
-    token_embeddings: Tensor, attention_mask: Tensor, pooling: str = "mean", *, mode: str | None = None
-) -> Tensor:
+def pool(token_embeddings: Tensor, attention_mask: Tensor, pooling: str = "mean") -> Tensor:
     """Pool token vectors into one vector per text.
 
     Args:
         token_embeddings: (batch, seq, hidden), e.g. ``outputs.last_hidden_state`` or ``stacked[i]``.
         attention_mask: (batch, seq), 1 for real tokens and 0 for padding.
-        pooling: one of :data:`POOLING_MODES` (the same argument as in :func:`bertkit.extract`):
+        pooling: one of :data:`POOLING` (the same argument as in :func:`bertkit.extract`):
             ``"cls"`` the first token's vector (the ``[CLS]`` token with right padding);
             ``"mean"`` the average of the real tokens; ``"max"`` the element-wise maximum over real tokens;
             ``"mean_sqrt_len"`` the sum of real tokens divided by the square root of their number.
@@ -53,21 +49,18 @@ def pool(
     Returns:
         (batch, hidden), e.g. ``torch.Size([2, 384])`` for two texts on the default model.
 
-    ``mode=`` is the 0.1 name of ``pooling`` (works until 0.3, with a DeprecationWarning).
-
     Raises:
-        ValueError: unknown mode, mismatched shapes, or a row whose mask is all zeros.
+        ValueError: unknown pooling, mismatched shapes, or a row whose mask is all zeros.
     """
-    mode = renamed_argument("bertkit.pool", "pooling", pooling, "mode", mode, "mean")
-    _check(token_embeddings, attention_mask, mode)
+    _check(token_embeddings, attention_mask, pooling)
     # mask: (batch, seq, 1), in the embeddings' dtype so it multiplies cleanly
     mask = attention_mask.unsqueeze(-1).to(token_embeddings.dtype)
-    if mode == "cls":
+    if pooling == "cls":
         first = attention_mask.to(torch.int).argmax(dim=1)  # first real token, as sentence-transformers does
         return token_embeddings[torch.arange(token_embeddings.shape[0]), first]
-    if mode == "max":
+    if pooling == "max":
         # masked_fill returns a new tensor: the caller's token_embeddings are left untouched.
         return token_embeddings.masked_fill(mask == 0, float("-inf")).amax(dim=1)
     summed = (token_embeddings * mask).sum(dim=1)  # (batch, hidden)
     counts = mask.sum(dim=1)  # (batch, 1), >= 1 after _check
-    return summed / (counts if mode == "mean" else counts.sqrt())
+    return summed / (counts if pooling == "mean" else counts.sqrt())

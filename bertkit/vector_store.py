@@ -29,7 +29,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from .layers import LayerSpec, layer_indices
 from .long_texts import max_input_length
-from .pairing import vocab_fingerprint
+from .vocabulary import vocab_fingerprint
 
 __all__ = [
     "VectorsMismatchError", "describe_vectors", "load_vectors", "metadata_path", "save_vectors", "weights_fingerprint",

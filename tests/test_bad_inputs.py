@@ -34,7 +34,7 @@ ERRORS = [
      r"texts\[1\] = '\\u200b\\ufeff' has no token of its own"),
     ("extract invisible only", lambda t, m, b, p: extract(["fine", "\x00", "ok"], model=m, tokenizer=t,
                                                           progress=False), ValueError, r"texts\[1\].*Drop it"),
-    ("word_vectors invisible only", lambda t, m, b, p: bertkit.word_vectors(["fine", "\u00ad"], t, m), ValueError,
+    ("word_vectors invisible only", lambda t, m, b, p: bertkit.word_vectors(t, m, ["fine", "\u00ad"]), ValueError,
      r"texts\[1\].*no token of its own"),
     ("encode too long", lambda t, m, b, p: bertkit.encode(t, LONG, model=m), ValueError, "long_texts='truncate'"),
     ("run foreign tokenizer", lambda t, m, b, p: bertkit.run(_foreign_tokenizer(p), m, "hello"),
@@ -42,8 +42,8 @@ ERRORS = [
     ("load missing offline", lambda t, m, b, p: bertkit.load("nobody/missing-bert"),
      bertkit.CheckpointUnavailableError, "Colab"),
     ("load unknown head", lambda t, m, b, p: bertkit.load(head="ner"), ValueError, "Valid heads"),
-    ("pool unknown mode", lambda t, m, b, p: bertkit.pool(b[2].last_hidden_state, b[1]["attention_mask"], "sum"),
-     ValueError, "Valid modes"),
+    ("pool unknown pooling", lambda t, m, b, p: bertkit.pool(b[2].last_hidden_state, b[1]["attention_mask"], "sum"),
+     ValueError, "Valid"),
     ("pool all-zero mask",
      lambda t, m, b, p: bertkit.pool(b[2].last_hidden_state, torch.zeros_like(b[1]["attention_mask"]), "mean"),
      ValueError, "all zeros"),
@@ -87,8 +87,8 @@ def test_unusual_text_gives_finite_vectors(tokenizer, model, name):
     assert vectors.shape == (1, 1, model.config.hidden_size)
     assert np.isfinite(vectors).all()
     enc, out = bertkit.run(tokenizer, model, TEXTS[name])
-    for mode in bertkit.POOLING_MODES:
-        assert torch.isfinite(bertkit.pool(out.last_hidden_state, enc["attention_mask"], mode)).all()
+    for pooling in bertkit.POOLING:
+        assert torch.isfinite(bertkit.pool(out.last_hidden_state, enc["attention_mask"], pooling)).all()
 
 
 def test_too_long_text_is_cut_with_one_warning_by_default(tokenizer, model):

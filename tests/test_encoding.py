@@ -10,7 +10,7 @@ from transformers import AutoModel, AutoTokenizer, BertTokenizerFast
 
 import bertkit
 import bertkit._deprecated as deprecated_module
-import bertkit.pairing
+import bertkit.vocabulary
 from bertkit import TokenizerMismatchError
 
 
@@ -105,7 +105,7 @@ def test_tokenizer_with_more_ids_than_embeddings_is_refused(tmp_path, model):
     big = _foreign_tokenizer(tmp_path, extra_tokens=model.config.vocab_size)
     big.name_or_path = model.config._name_or_path  # even when it claims the same origin
     with pytest.raises(TokenizerMismatchError, match="embedding table"):
-        bertkit.check_pair(big, model)
+        bertkit.check_tokenizer(big, model)
 
 
 @pytest.mark.parametrize("text", ["나는 파리를 사랑한다", "I ❤️ Paris 🗼", "Paris는 beautiful 하다 😀"])
@@ -132,16 +132,16 @@ def test_pooler_output_is_tanh_of_dense_on_cls(batch, model):
     ), "pooler_output is not the [CLS] vector itself"
 
 
-# -- check_pair compares vocabularies, not paths ------------------------------------------------------------
+# -- check_tokenizer compares vocabularies, not paths ------------------------------------------------------------
 
 
 def test_a_model_saved_to_a_folder_pairs_with_its_original_tokenizer(family_paths, tmp_path):
     """The setup after fine-tuning: tokenizer from the original checkpoint, model from a folder of its own."""
     tokenizer, model = bertkit.load(family_paths["bert"])
     model.save_pretrained(tmp_path / "alone")  # saved without its tokenizer
-    bertkit.check_pair(tokenizer, AutoModel.from_pretrained(tmp_path / "alone"))
+    bertkit.check_tokenizer(tokenizer, AutoModel.from_pretrained(tmp_path / "alone"))
     tokenizer.save_pretrained(tmp_path / "alone")  # and with a copy of it
-    bertkit.check_pair(tokenizer, AutoModel.from_pretrained(tmp_path / "alone"))
+    bertkit.check_tokenizer(tokenizer, AutoModel.from_pretrained(tmp_path / "alone"))
 
 
 def test_a_same_size_vocabulary_with_other_ids_is_refused_whatever_its_source(family_paths, tmp_path):
@@ -153,7 +153,7 @@ def test_a_same_size_vocabulary_with_other_ids_is_refused_whatever_its_source(fa
     swapped = BertTokenizerFast(vocab=str(tmp_path / "vocab.txt"), do_lower_case=False, strip_accents=False)
     assert len(swapped) == len(tokenizer) and not swapped.name_or_path  # nothing says where it came from
     with pytest.raises(TokenizerMismatchError, match="vocabulary"):
-        bertkit.check_pair(swapped, model)
+        bertkit.check_tokenizer(swapped, model)
 
 
 def test_vocab_fingerprint_equals_for_equal_vocabularies_only(family_paths, tmp_path):
@@ -161,9 +161,9 @@ def test_vocab_fingerprint_equals_for_equal_vocabularies_only(family_paths, tmp_
     bert.save_pretrained(tmp_path)  # a copy elsewhere: another path, the same ids
     copy = AutoTokenizer.from_pretrained(tmp_path)
     assert copy.name_or_path != bert.name_or_path
-    assert bertkit.pairing.vocab_fingerprint(copy) == bertkit.pairing.vocab_fingerprint(bert)
+    assert bertkit.vocabulary.vocab_fingerprint(copy) == bertkit.vocabulary.vocab_fingerprint(bert)
     other = bertkit.load_tokenizer(family_paths["roberta"])  # another vocabulary, klue's special-token order
-    assert bertkit.pairing.vocab_fingerprint(other) != bertkit.pairing.vocab_fingerprint(bert)
+    assert bertkit.vocabulary.vocab_fingerprint(other) != bertkit.vocabulary.vocab_fingerprint(bert)
 
 
 # -- run: eval mode, (tokenizer, model) order ----------------------------------------------------------------

@@ -11,10 +11,12 @@ import pytest
 import torch
 
 import bertkit
+import bertkit.batching
+import bertkit.extract_setup
 import bertkit.extraction as extract_module
 import bertkit.onednn
 from bertkit.__main__ import main, parse_layers
-from bertkit.extraction import extract
+from bertkit.extraction import extract, token_vectors
 
 # Lengths deliberately out of order (and two of the same length), so sorting into batches must be undone.
 TEXTS = [
@@ -65,11 +67,11 @@ def run(model, tokenizer):
 
 @pytest.fixture
 def small_windows(monkeypatch):
-    """Windows of 4 texts, so a few texts exercise the reading, sorting and writing of several windows."""
-    monkeypatch.setattr(extract_module, "WINDOW", 4)
+    """Blocks of 4 texts, so a few texts exercise the reading, sorting and writing of several blocks."""
+    monkeypatch.setattr(bertkit.batching, "BLOCK_SIZE", 4)
 
 
-@pytest.mark.parametrize("mode", bertkit.POOLING_MODES)
+@pytest.mark.parametrize("mode", bertkit.POOLING)
 def test_equals_each_text_run_alone(run, references, mode):
     vectors = run(TEXTS, layers="all", pooling=mode, batch_size=4)
     n_states = len(references[0])
@@ -106,8 +108,8 @@ def test_a_task_model_gives_its_encoders_vectors(tokenizer, model, references):
     np.testing.assert_allclose(vectors[:, 0], expected, atol=1e-5, rtol=0)
 
 
-def test_token_vectors_have_each_texts_real_length(run, references):
-    tokens = run(TEXTS, pooling=None, layers=[-1, 0], batch_size=4)
+def test_token_vectors_have_each_texts_real_length(model, tokenizer, references):
+    tokens = token_vectors(TEXTS, model=model, tokenizer=tokenizer, layers=[-1, 0], batch_size=4, progress=False)
     assert isinstance(tokens, list) and len(tokens) == len(TEXTS)
     for array, ref in zip(tokens, references):
         assert array.shape == (len(ref[-1]), 2, ref[-1].shape[-1]), "no padding rows"
@@ -185,7 +187,7 @@ def test_a_bad_text_late_in_a_generator_names_its_place(run, small_windows):
         ({"dtype": "int8"}, ValueError, "float16"),
         ({"batch_size": 0}, ValueError, "batch_size"),
         ({"max_length": 100_000}, ValueError, "outside 3.."),
-        ({"pooling": None, "out": "tokens.npy"}, ValueError, "needs a pooling mode"),
+        ({"pooling": None}, ValueError, "token_vectors"),
         ({"out": "vectors.txt"}, ValueError, r"\.npy"),
     ],
 )
@@ -281,7 +283,7 @@ def test_a_model_in_training_mode_is_used_in_eval_mode_and_left_as_it_was(run, m
 @pytest.fixture
 def cli_model(monkeypatch, model, tokenizer):
     """main() in this process uses the session's model instead of loading its own."""
-    monkeypatch.setattr(extract_module, "_load_cached", lambda name: (tokenizer, model))
+    monkeypatch.setattr(bertkit.extract_setup, "load_cached", lambda name: (tokenizer, model))
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Every public core function on tiny random-weight BERT, klue-style RoBERTa, ELECTRA and DistilBERT.
+"""Every public core function on tiny random-weight BERT, klue-style RoBERTa, ELECTRA, DistilBERT, and the
+SentencePiece (XLM-R, e5-small-style BERT) and byte-level BPE (RoBERTa) tokenizer kinds.
 
 Each is compared with transformers run by hand on the same family (tests/families.py): nothing may assume
 BERT's module names, a pooler, token types or a hidden size.
@@ -14,7 +15,17 @@ from torch import nn
 import bertkit
 import bertkit.extraction as extraction
 
+from families import FAMILIES
+
 TEXTS = ["나는 파리가 좋다", "A longer English sentence about the river bank.", "짧다"]
+
+
+@pytest.fixture(scope="module", params=FAMILIES)
+def family(request, family_paths):
+    """(name, tokenizer, model) of every test checkpoint: the WordPiece families and the Unigram and byte-level BPE
+    kinds (this module's own list; conftest's ``family`` covers the WordPiece families)."""
+    tokenizer, model = bertkit.load(family_paths[request.param])
+    return request.param, tokenizer, model
 
 
 def _reference(tokenizer, model, texts):
@@ -34,7 +45,7 @@ def _layer_list_name(model: nn.Module) -> str:
 def test_load_and_check_pair(family, family_paths):
     name, tokenizer, model = family
     assert not model.training
-    bertkit.check_pair(tokenizer, model)
+    bertkit.check_tokenizer(tokenizer, model)
     assert bertkit.load_tokenizer(family_paths[name]).get_vocab() == tokenizer.get_vocab()
     assert bertkit.max_input_length(tokenizer, model) <= model.config.max_position_embeddings
 
@@ -52,7 +63,7 @@ def test_run_stack_select_combine_pool(family):
     torch.testing.assert_close(bertkit.select_layers(stacked, [0, -1]), torch.stack([reference[0], reference[-1]]))
     assert bertkit.layer_indices(n_states, "all") == list(range(n_states))
     torch.testing.assert_close(
-        bertkit.combine_layers(stacked, "mean", k=2), (reference[-1] + reference[-2]) / 2, atol=1e-5, rtol=0
+        bertkit.combine_layers(stacked, layers=[-2, -1]), (reference[-1] + reference[-2]) / 2, atol=1e-5, rtol=0
     )
     m = mask.unsqueeze(-1).float()
     torch.testing.assert_close(

@@ -61,19 +61,37 @@ def test_combinations_match_the_definitions(batch):
     states = batch[2].hidden_states
     stacked = bertkit.stack_layers(states)
     c = bertkit.combine_layers
-    assert torch.equal(c(stacked, "last"), states[-1])
-    assert torch.equal(c(stacked, "second_to_last"), states[-2])
-    torch.testing.assert_close(c(stacked, "sum", k=4), states[-4] + states[-3] + states[-2] + states[-1])
-    torch.testing.assert_close(c(stacked, "mean", k=2), (states[-2] + states[-1]) / 2)
-    assert torch.equal(c(stacked, "concat", k=4), torch.cat(states[-4:], dim=-1))
+    assert torch.equal(c(stacked), states[-1]), "the default is the last layer"
+    assert torch.equal(c(stacked, layers=-2), states[-2])
+    assert torch.equal(c(stacked, layers=len(states) - 1, layer_pooling="sum"), states[-1])
+    last_four = [-4, -3, -2, -1]
+    torch.testing.assert_close(c(stacked, layers=last_four, layer_pooling="sum"), sum(states[-4:]))
+    torch.testing.assert_close(c(stacked, layers=slice(-2, None)), (states[-2] + states[-1]) / 2)
+    assert torch.equal(c(stacked, layers=last_four, layer_pooling="concat"), torch.cat(states[-4:], dim=-1))
+    assert torch.equal(c(stacked, layers=[-1, 0], layer_pooling="concat"), torch.cat([states[-1], states[0]], -1))
     weights = torch.linspace(0, 1, len(states))
-    torch.testing.assert_close(c(stacked, "weighted", weights=weights), sum(w * s for w, s in zip(weights, states)))
-    with pytest.raises(ValueError, match="one per stacked state"):
-        c(stacked, "weighted", weights=[1.0, 2.0])
-    with pytest.raises(ValueError, match="Valid"):
-        c(stacked, "median")
-    with pytest.raises(ValueError, match="outside"):
-        c(stacked, "sum", k=len(states) + 1)
+    torch.testing.assert_close(c(stacked, layers="all", layer_pooling="sum", weights=weights),
+                               sum(w * s for w, s in zip(weights, states)))
+    torch.testing.assert_close(c(stacked, layers=[-2, -1], layer_pooling="mean", weights=[2.0, 4.0]),
+                               (2 * states[-2] + 4 * states[-1]) / 2)
+
+
+@pytest.mark.parametrize("old", ["last", "second_to_last", "weighted", "median"])
+def test_unknown_layer_pooling_lists_the_valid_ones_and_says_how_to_pick_layers(batch, old):
+    stacked = bertkit.stack_layers(batch[2].hidden_states)
+    with pytest.raises(ValueError, match=r"Valid: \('mean', 'sum', 'concat'\).*layers="):
+        bertkit.combine_layers(stacked, layers=-1, layer_pooling=old)
+    assert bertkit.LAYER_POOLING == ("mean", "sum", "concat")
+
+
+def test_bad_weights_or_layers_are_refused(batch):
+    stacked = bertkit.stack_layers(batch[2].hidden_states)
+    with pytest.raises(ValueError, match="one per chosen layer"):
+        bertkit.combine_layers(stacked, layers=[-2, -1], weights=[1.0, 2.0, 3.0])
+    with pytest.raises(IndexError, match="encoder layers"):
+        bertkit.combine_layers(stacked, layers=len(stacked), layer_pooling="sum")
+    with pytest.raises(TypeError):
+        bertkit.combine_layers(stacked, "sum")  # layers and layer_pooling are keywords
 
 
 def test_scalar_mix_starts_as_the_mean_and_learns(batch):

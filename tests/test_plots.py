@@ -42,11 +42,11 @@ def test_cosine_matrix_matches_torch():
     torch.testing.assert_close(torch.diagonal(bertkit.cosine_matrix(a)), torch.ones(5))
 
 
-@pytest.mark.parametrize("method", bertkit.PROJECTIONS)
-def test_projection_is_2d_and_deterministic(method):
+@pytest.mark.parametrize("projection", bertkit.PROJECTION)
+def test_projection_is_2d_and_deterministic(projection):
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.normal(0, 1, (15, 20)), rng.normal(5, 1, (15, 20))])
-    p1, p2 = bertkit.project_2d(x, method, seed=1), bertkit.project_2d(x, method, seed=1)
+    p1, p2 = bertkit.project_2d(x, projection, seed=1), bertkit.project_2d(x, projection, seed=1)
     assert p1.shape == (30, 2)
     np.testing.assert_allclose(p1, p2)
     # the two clusters stay apart: every point is nearer its own cluster's centre than the other's

@@ -1,6 +1,6 @@
 """Does a tokenizer belong to a model? Compared by the ids it produces, not by where the files came from.
 
-:func:`vocab_fingerprint` hashes what decides a tokenizer's ids; :func:`check_pair` refuses a tokenizer whose ids
+:func:`vocab_fingerprint` hashes what decides a tokenizer's ids; :func:`check_tokenizer` refuses a tokenizer whose ids
 would index the wrong (or no) rows of the model's embedding table.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-__all__ = ["TokenizerMismatchError", "check_pair", "vocab_fingerprint"]
+__all__ = ["TokenizerMismatchError", "check_tokenizer", "vocab_fingerprint"]
 
 
 class TokenizerMismatchError(ValueError):
@@ -55,14 +55,15 @@ def _source_fingerprint(source: str) -> str | None:
         return None
 
 
-def check_pair(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -> None:
+def check_tokenizer(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -> None:
     """Raise if ``tokenizer`` was not made for ``model``.
 
     What matters is the ids, not where the files came from: a tokenizer from the hub and the same model
     fine-tuned and saved to a folder are a pair. Three checks:
 
     1. every id the tokenizer can produce has a row in the model's embedding table;
-    2. the padding id is the one the model's config names (``config.pad_token_id``), when both give one;
+    2. the padding id is the one the model's config names (``config.pad_token_id``), when both give one and
+       they come from different files (a checkpoint's own pair is not checked: multilingual-e5-small differs);
     3. when the model's checkpoint has a tokenizer saved with it (a folder, or a hub id in the local cache),
        the two have the same vocabulary and special-token ids (:func:`vocab_fingerprint`). A checkpoint saved
        without a tokenizer can't be compared this way; checks 1 and 2 still apply.
@@ -79,14 +80,16 @@ def check_pair(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -> No
             "(tokenizer, model = bertkit.load(checkpoint)), or, if you added tokens on purpose, resize the model: "
             "model.resize_token_embeddings(len(tokenizer))."
         )
+    tok_src = _source(getattr(tokenizer, "name_or_path", "") or "")
+    model_src = _source(getattr(model.config, "_name_or_path", "") or "")
     model_pad = getattr(model.config, "pad_token_id", None)
-    if model_pad is not None and tokenizer.pad_token_id is not None and model_pad != tokenizer.pad_token_id:
+    # a checkpoint's own pair may disagree: multilingual-e5-small's BERT config keeps pad_token_id 0, its tokenizer pads with 1
+    if (model_pad is not None and tokenizer.pad_token_id is not None and model_pad != tokenizer.pad_token_id
+            and not (model_src and tok_src == model_src)):
         raise TokenizerMismatchError(
             f"The tokenizer pads with id {tokenizer.pad_token_id} but the model's config says pad_token_id="
             f"{model_pad}: they come from different vocabularies. Load both with bertkit.load(checkpoint)."
         )
-    tok_src = _source(getattr(tokenizer, "name_or_path", "") or "")
-    model_src = _source(getattr(model.config, "_name_or_path", "") or "")
     if not model_src or tok_src == model_src:
         return
     expected = _source_fingerprint(model_src)
