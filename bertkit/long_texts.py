@@ -224,16 +224,31 @@ def pool_chunks(
     Args:
         vectors: (n_windows, ..., hidden), one pooled vector (or a stack of layers) per window.
         weights: (n_windows,) real tokens per window (its attention mask's sum, ``[CLS]`` and ``[SEP]``
-            included); tokens in the overlap of two windows count in both.
+            included); a token in an overlap counts once for every window it is in (twice when the stride is at
+            most half the window).
         doc: (n_windows,) the text each window belongs to (``overflow_to_sample_mapping``).
         n_docs: the number of texts; each must have at least one window.
-        pooling: the mode the window vectors were pooled with. ``"max"``: the element-wise maximum over the
-            windows (so the maximum over all their tokens). Any other mode: the mean of the window vectors
-            weighted by their real tokens; for ``"mean"`` that is the mean of all the windows' tokens.
+        pooling: the mode the window vectors were pooled with (:func:`bertkit.pool`). ``"max"``: the element-wise
+            maximum over the windows (so the maximum over all their tokens). ``"mean"``: the mean of the window
+            vectors weighted by their real tokens, which is the mean of all the windows' tokens (a token in the
+            overlap of two windows counts twice). ``"mean_sqrt_len"``: each window's sum of tokens
+            (its vector times the square root of its tokens) added up and divided by the square root of all the
+            windows' tokens, so the √N scaling covers the whole text. ``"cls"`` is refused: each window has its
+            own ``[CLS]``, and their average is not the text's (flair refuses it too); use ``"mean"``, or
+            ``long_texts="truncate"`` to keep the first window's ``[CLS]``.
 
     Returns:
         (n_docs, ..., hidden) in the dtype of ``vectors``.
+
+    Raises:
+        ValueError: ``pooling="cls"``, or ``doc``/``weights`` that do not match ``vectors``.
     """
+    if pooling == "cls":
+        raise ValueError(
+            "pooling='cls' with long_texts='chunk' would average the [CLS] vectors of the windows, which is not the "
+            "text's [CLS] vector. Use pooling='mean' (or 'max', 'mean_sqrt_len') to read long texts in windows, or "
+            "long_texts='truncate' to keep the [CLS] vector of the first window."
+        )
     doc = torch.as_tensor(doc, dtype=torch.long, device=vectors.device)
     if doc.shape[0] != vectors.shape[0] or weights.shape[0] != vectors.shape[0]:
         raise ValueError(
@@ -246,8 +261,10 @@ def pool_chunks(
     if pooling == "max":
         out = torch.full((n_docs, *vectors.shape[1:]), float("-inf"), dtype=vectors.dtype, device=vectors.device)
         return out.scatter_reduce(0, index, vectors, reduce="amax")
-    w = weights.to(torch.float64).view(-1, *([1] * (vectors.dim() - 1)))
-    total = torch.zeros((n_docs, *vectors.shape[1:]), dtype=torch.float64, device=vectors.device)
-    total.index_add_(0, doc, vectors.to(torch.float64) * w)
-    norm = torch.zeros(n_docs, dtype=torch.float64, device=vectors.device).index_add_(0, doc, weights.to(torch.float64))
-    return (total / norm.view(-1, *([1] * (vectors.dim() - 1)))).to(vectors.dtype)
+    shape = (-1, *([1] * (vectors.dim() - 1)))
+    w = weights.to(torch.float64)
+    # each window's sum of token vectors: mean x n, or mean_sqrt_len x sqrt(n)
+    sums = vectors.to(torch.float64) * (w.sqrt() if pooling == "mean_sqrt_len" else w).view(shape)
+    total = torch.zeros((n_docs, *vectors.shape[1:]), dtype=torch.float64, device=vectors.device).index_add_(0, doc, sums)
+    n = torch.zeros(n_docs, dtype=torch.float64, device=vectors.device).index_add_(0, doc, w)
+    return (total / (n.sqrt() if pooling == "mean_sqrt_len" else n).view(shape)).to(vectors.dtype)

@@ -16,6 +16,18 @@ Families and the layout each one reproduces:
   KcELECTRA's family), so ``hidden_states[0]`` is the projected embedding; no pooler.
 - ``distilbert``: no ``token_type_ids``, no pooler, ``transformer.layer`` instead of ``encoder.layer``.
 
+The other two tokenizer kinds, trained with ``tokenizers`` on the same reviews:
+
+- ``xlmr_unigram``: an XLM-RoBERTa with a SentencePiece-style Unigram tokenizer (``▁`` marks a word start),
+  laid out like BAAI/bge-m3 and multilingual-e5-base: ``<s>`` 0, ``<pad>`` 1, ``</s>`` 2, ``<unk>`` 3,
+  ``<mask>`` last, one token type, no ``token_type_ids``; 514 positions (bge-m3 has 8,194).
+- ``bert_unigram``: a BERT model with that tokenizer, as multilingual-e5-small (its config keeps BERT's
+  ``pad_token_id=0`` and two token types while the tokenizer pads with 1 and makes no token types). It
+  carries an e5-style sentence-transformers configuration: mean pooling, Normalize, ``"query: "`` and
+  ``"passage: "`` prompts (``bertkit.sentence_recipe`` reads it).
+- ``roberta_bpe``: a RoBERTa with a byte-level BPE tokenizer (``Ġ`` marks a space; Hangul syllables are
+  UTF-8 bytes, merged into pieces or split across them), as roberta-base and all-distilroberta-v1.
+
 Command line (for running the chapters on each family)::
 
     python tests/families.py OUT_DIR          # writes OUT_DIR/bert, OUT_DIR/roberta, ...
@@ -24,11 +36,13 @@ Command line (for running the chapters on each family)::
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import torch
-from tokenizers import BertWordPieceTokenizer
+from tokenizers import BertWordPieceTokenizer, ByteLevelBPETokenizer, Tokenizer, models, normalizers, pre_tokenizers
+from tokenizers.trainers import UnigramTrainer
 from transformers import (
     BertConfig,
     BertModel,
@@ -42,15 +56,25 @@ from transformers import (
     PreTrainedModel,
     RobertaConfig,
     RobertaModel,
+    RobertaTokenizer,
+    XLMRobertaConfig,
+    XLMRobertaModel,
+    XLMRobertaTokenizer,
 )
 
-FAMILIES = ("bert", "roberta", "electra", "distilbert")
+WORDPIECE_FAMILIES = ("bert", "roberta", "electra", "distilbert")
+OTHER_KINDS = ("xlmr_unigram", "bert_unigram", "roberta_bpe")
+FAMILIES = WORDPIECE_FAMILIES + OTHER_KINDS
+TOKENIZER_KIND = {**dict.fromkeys(WORDPIECE_FAMILIES, "wordpiece"), "xlmr_unigram": "unigram",
+                  "bert_unigram": "unigram", "roberta_bpe": "byte_bpe"}
 VOCAB_SIZE = 6000
 HIDDEN, LAYERS, HEADS, INTERMEDIATE = 64, 3, 4, 128
 ELECTRA_EMBEDDING = 32  # < HIDDEN, as in ELECTRA-small (128 < 256)
 
 BERT_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 KLUE_SPECIALS = ["[CLS]", "[PAD]", "[SEP]", "[UNK]", "[MASK]"]  # klue/roberta-base's vocab.txt starts so
+XLMR_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]  # fairseq's layout: XLM-R, bge-m3, e5; <mask> comes last
+BPE_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # roberta-base's first five ids
 
 
 def _corpus() -> list[str]:
@@ -72,6 +96,29 @@ def train_vocab(path: Path, specials: list[str]) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     wordpiece.save_model(str(path))
     return path / "vocab.txt"
+
+
+def train_unigram() -> list[tuple[str, float]]:
+    """A SentencePiece-style Unigram vocabulary (pieces with log-probabilities) in XLM-R's id layout."""
+    unigram = Tokenizer(models.Unigram())
+    unigram.normalizer = normalizers.NFKC()  # SentencePiece's default normalization (nmt_nfkc)
+    unigram.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
+    trainer = UnigramTrainer(vocab_size=VOCAB_SIZE, special_tokens=XLMR_SPECIALS, unk_token="<unk>",
+                             max_piece_length=8, show_progress=False)
+    unigram.train_from_iterator(_corpus(), trainer)
+    pieces = json.loads(unigram.to_str())["model"]["vocab"]  # [[piece, score], ...], the specials first
+    assert [p for p, _ in pieces[:4]] == XLMR_SPECIALS, pieces[:4]
+    return [(piece, float(score)) for piece, score in pieces] + [("<mask>", 0.0)]
+
+
+def train_byte_bpe(path: Path) -> tuple[Path, Path]:
+    """A byte-level BPE (GPT-2 / RoBERTa style) trained on the reviews; writes ``vocab.json`` and ``merges.txt``."""
+    bpe = ByteLevelBPETokenizer(add_prefix_space=False, trim_offsets=True)
+    bpe.train_from_iterator(_corpus(), vocab_size=VOCAB_SIZE, min_frequency=2, special_tokens=BPE_SPECIALS,
+                            show_progress=False)
+    path.mkdir(parents=True, exist_ok=True)
+    vocab, merges = bpe.save_model(str(path))
+    return Path(vocab), Path(merges)
 
 
 def _vocab(path: Path) -> dict[str, int]:
@@ -96,6 +143,8 @@ def build(family: str, path: str | Path, seed: int = 0) -> Path:
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; choose one of {FAMILIES}")
     torch.manual_seed(seed)
+    if family in OTHER_KINDS:
+        return _build_other_kind(family, path)
     specials = KLUE_SPECIALS if family == "roberta" else BERT_SPECIALS
     vocab = train_vocab(path, specials)
     n_vocab = len(vocab.read_text(encoding="utf-8").splitlines())
@@ -121,6 +170,54 @@ def build(family: str, path: str | Path, seed: int = 0) -> Path:
                                                  hidden_dim=INTERMEDIATE, max_position_embeddings=512,
                                                  pad_token_id=0))
     return _save(model, tokenizer, path)
+
+
+def _build_other_kind(family: str, path: Path) -> Path:
+    """The SentencePiece (Unigram) and byte-level BPE checkpoints (see the module docstring)."""
+    positions = dict(max_position_embeddings=514, type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2)
+    if family == "roberta_bpe":
+        vocab, merges = train_byte_bpe(path)
+        tokenizer = RobertaTokenizer(vocab=json.loads(vocab.read_text(encoding="utf-8")),
+                                     merges=[tuple(line.split(" ")) for line in merges.read_text(encoding="utf-8").splitlines()[1:] if line],
+                                     model_max_length=512)
+        vocab.unlink(), merges.unlink()  # save_pretrained writes the tokenizer's own files
+        model: PreTrainedModel = RobertaModel(RobertaConfig(hidden_size=HIDDEN, **{**_common(len(tokenizer)),
+                                                                                    **positions}))
+        return _save(model, tokenizer, path)
+    tokenizer = XLMRobertaTokenizer(vocab=train_unigram(), model_max_length=512)
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in XLMR_SPECIALS}
+    assert ids == {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}, ids
+    if family == "xlmr_unigram":
+        model = XLMRobertaModel(XLMRobertaConfig(hidden_size=HIDDEN, **{**_common(len(tokenizer)), **positions}))
+        return _save(model, tokenizer, path)
+    # multilingual-e5-small: BertModel's own defaults (pad_token_id 0, two token types) beside the XLM-R tokenizer
+    model = BertModel(BertConfig(hidden_size=HIDDEN, pad_token_id=0, type_vocab_size=2,
+                                 tokenizer_class="XLMRobertaTokenizer", **_common(len(tokenizer))))
+    _save(model, tokenizer, path)
+    write_sentence_config(path, pooling="mean", normalize=True, prompts={"query": "query: ", "passage": "passage: "})
+    return path
+
+
+def write_sentence_config(path: Path, pooling: str, normalize: bool, max_seq_length: int | None = None,
+                          prompts: dict[str, str] | None = None) -> None:
+    """The sentence-transformers files a hub checkpoint ships (modules.json, 1_Pooling/config.json, ...), in the
+    layout sentence-transformers 2.x wrote them (one boolean per pooling mode), as bge-m3 and e5 have them."""
+    modules = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+               {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
+    if normalize:
+        modules.append({"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"})
+        (path / "2_Normalize").mkdir(exist_ok=True)
+    (path / "modules.json").write_text(json.dumps(modules, indent=2))
+    modes = {"cls": "pooling_mode_cls_token", "mean": "pooling_mode_mean_tokens", "max": "pooling_mode_max_tokens",
+             "mean_sqrt_len_tokens": "pooling_mode_mean_sqrt_len_tokens"}
+    pooling_config = {"word_embedding_dimension": HIDDEN, **{key: mode == pooling for mode, key in modes.items()}}
+    (path / "1_Pooling").mkdir(exist_ok=True)
+    (path / "1_Pooling" / "config.json").write_text(json.dumps(pooling_config, indent=2))
+    bert_config = {"do_lower_case": False, **({"max_seq_length": max_seq_length} if max_seq_length else {})}
+    (path / "sentence_bert_config.json").write_text(json.dumps(bert_config, indent=2))
+    settings = {"__version__": {"sentence_transformers": "2.2.2"}, "prompts": prompts or {},
+                "default_prompt_name": None}
+    (path / "config_sentence_transformers.json").write_text(json.dumps(settings, indent=2))
 
 
 def build_all(root: str | Path) -> dict[str, Path]:

@@ -14,7 +14,6 @@ from torch import nn
 
 import bertkit
 import bertkit.extraction as extraction
-
 from families import FAMILIES
 
 TEXTS = ["나는 파리가 좋다", "A longer English sentence about the river bank.", "짧다"]

@@ -113,7 +113,7 @@ def test_pool_chunks_equals_the_weighted_mean_and_the_max_by_hand():
         pool_chunks(vectors, weights, [0, 0, 2, 2, 2], 3)
 
 
-@pytest.mark.parametrize("pooling", ["mean", "max", "cls"])
+@pytest.mark.parametrize("pooling", ["mean", "max", "mean_sqrt_len"])
 def test_chunked_extract_equals_the_windows_run_by_hand(tokenizer, model, long_text, pooling):
     max_length, stride = 64, 16
     texts = ["A short review.", long_text]
@@ -151,11 +151,28 @@ def test_chunked_extract_equals_the_windows_run_by_hand(tokenizer, model, long_t
                 expected.append((h * m).sum((0, 1)) / m.sum())
             elif pooling == "max":
                 expected.append(h.masked_fill(m == 0, -torch.inf).amax((0, 1)))
-            else:  # the windows' [CLS] rows, weighted by their real tokens
-                w = m.sum((1, 2))
-                expected.append((h[:, 0] * w[:, None]).sum(0) / w.sum())
+            else:  # the sum of every real token over the square root of their number: sqrt(N) over the whole text
+                expected.append((h * m).sum((0, 1)) / m.sum().sqrt())
         np.testing.assert_allclose(got[t], torch.stack(expected).numpy(), atol=2e-5, rtol=0)
     assert (doc == 1).sum() > 1, "the long text must fill several windows"
+
+
+def test_cls_pooling_of_chunked_texts_is_refused(tokenizer, model, long_text):
+    """Averaging the windows' [CLS] vectors is not the text's [CLS] vector: refused with what to do (as flair)."""
+    with pytest.raises(ValueError, match="long_texts='truncate'"):
+        bertkit.extract(["A short review.", long_text], model=model, tokenizer=tokenizer, max_length=64,
+                        long_texts="chunk", stride=16, pooling="cls", progress=False)
+    with pytest.raises(ValueError, match="pooling='mean'"):
+        pool_chunks(torch.ones(2, 3), torch.tensor([4, 2]), [0, 0], 1, "cls")
+
+
+def test_pool_chunks_keeps_the_sqrt_scaling_of_mean_sqrt_len():
+    """Two windows of 4 and 9 tokens: the text's vector is (sum of all 13 tokens) / sqrt(13)."""
+    g = torch.Generator().manual_seed(0)
+    tokens = torch.randn(13, 3, generator=g)
+    windows = torch.stack([tokens[:4].sum(0) / 2, tokens[4:].sum(0) / 3])  # each window's mean_sqrt_len vector
+    got = pool_chunks(windows, torch.tensor([4, 9]), [0, 0], 1, "mean_sqrt_len")
+    torch.testing.assert_close(got[0], tokens.sum(0) / 13**0.5)
 
 
 def test_encode_and_run_chunk_with_the_sample_mapping(tokenizer, model, long_text):
