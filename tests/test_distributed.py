@@ -48,9 +48,9 @@ def _loads(client) -> dict[str, tuple[int, int]]:
     """(model loads, reuses) of extract's per-process model cache on each worker."""
 
     def info():
-        from bertkit import extraction
+        from bertkit import extract_setup
 
-        stats = extraction._load_cached.cache_info()
+        stats = extract_setup.load_cached.cache_info()
         return stats.misses, stats.hits
 
     return client.run(info)
