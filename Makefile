@@ -135,10 +135,14 @@ test-html: html
 	$(PY) tests/nbmake_cache.py --verify $(NB_CACHE) $(EXPECT)
 
 # ruff (bertkit/ and tests/) and mypy (bertkit/), configured in pyproject.toml; first, as they take seconds
+# CHECK_CHAPTERS=1: also fail when a chapter is not formatted to the page's width (tools/format_chapters.py
+# --check, book/ruff.toml). Off until the chapters have been formatted once with `python tools/format_chapters.py`.
+CHECK_CHAPTERS ?=
 lint: install
-	$(VENV)/bin/ruff check bertkit tests
+	$(VENV)/bin/ruff check bertkit tests tools
 	$(VENV)/bin/mypy
 	$(MAKE) --no-print-directory lint-workflows
+	$(if $(CHECK_CHAPTERS),$(PY) tools/format_chapters.py --check,@echo "lint: the chapters' format is not checked (CHECK_CHAPTERS=1 turns it on)")
 
 # The publishing workflow, offline: its structure against GitHub's schema (vendored in check-jsonschema), then
 # zizmor's audits (template injection, credentials, unpinned actions, permissions)
