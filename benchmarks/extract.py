@@ -111,7 +111,7 @@ def child(method: str, n: int, batch_size: int, checkpoint: str | None, save: st
             warnings.filterwarnings("ignore", message=".*computing with PyTorch instead")
 
         def encode(items):
-            vectors = extract(items, model=model, tokenizer=tokenizer, batch_size=batch_size, precision=chosen,
+            vectors = extract(items, model=model, tokenizer=tokenizer, batch_size=batch_size, dtype=chosen,
                               progress=False)
             return vectors[:, -1]
     elif method == "onnx-int8":

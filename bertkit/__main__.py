@@ -1,7 +1,7 @@
 """Command line: ``python -m bertkit extract corpus.txt -o vectors.npy --layers -4: --pooling mean``.
 
 Every error the user can fix (a missing file, an empty corpus, an unknown pooling mode or layer, a text
-that is too long with ``--strict``) ends with exit code 2 and a one-line message on stderr, not a traceback.
+that is too long) ends with exit code 2 and a one-line message on stderr, not a traceback.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
+from .extract_setup import DTYPE
 from .long_texts import LONG_TEXTS
 from .pooling import POOLING
-from .precision import PRECISIONS
 
 _SHAPE_HELP = """\
 output: a NumPy .npy file holding one float array of shape (n_texts, n_layers, hidden):
@@ -30,7 +30,7 @@ output: a NumPy .npy file holding one float array of shape (n_texts, n_layers, h
 
 example:
   python -m bertkit extract corpus.txt -o vectors.npy --layers -4: --pooling mean
-  cat corpus.txt | python -m bertkit extract - -o vectors.npy --dtype float16
+  cat corpus.txt | python -m bertkit extract - -o vectors.npy --output-dtype float16
 """
 
 
@@ -84,12 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--pooling", default="mean", choices=POOLING, help="how tokens become one vector (default: mean)")
     extract.add_argument("--checkpoint", default=None, help="hub id or local directory (default: $BERTKIT_MODEL, else the bundled all-MiniLM-L6-v2)")
     extract.add_argument("--batch-size", type=int, default=32, help="texts per forward pass (default: 32)")
-    extract.add_argument("--dtype", default="float32", choices=("float32", "float16"), help="float16 halves the file (default: float32)")
     extract.add_argument("--max-length", type=int, default=None, help="longest input in tokens (default: the model's limit)")
-    extract.add_argument("--strict", action="store_true", help="fail on a text longer than --max-length instead of truncating it (same as --long-texts error)")
-    extract.add_argument("--long-texts", default="truncate", choices=LONG_TEXTS, help="a text longer than --max-length: cut it and warn (truncate, default), fail (error), or read it whole in overlapping windows pooled into one vector (chunk)")
+    extract.add_argument("--long-texts", default="error", choices=LONG_TEXTS, help="a text longer than --max-length: fail (error, default), cut it and warn (truncate), or read it whole in overlapping windows pooled into one vector (chunk)")
     extract.add_argument("--stride", type=int, default=0, help="with --long-texts chunk: tokens two consecutive windows share (default: 0)")
-    extract.add_argument("--precision", default="float32", choices=PRECISIONS, help="how the encoder computes: float32 (default), bfloat16 or int8 (faster on CPUs with AVX-512 BF16 / VNNI; fidelity in bertkit.precision)")
+    extract.add_argument("--dtype", default="float32", choices=DTYPE, help="how the encoder computes: float32 (default), bfloat16 or int8 (need the fast extra; see bertkit.fast)")
+    extract.add_argument("--output-dtype", default="float32", choices=("float32", "float16"), help="dtype of the written array; float16 halves the file (default: float32)")
     extract.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -131,18 +130,17 @@ def run_extract(args: argparse.Namespace) -> int:
 
         vectors = extract(
             corpus(),
-            args.checkpoint,
+            checkpoint=args.checkpoint,
             layers=layers,
             pooling=args.pooling,
             batch_size=args.batch_size,
             max_length=args.max_length,
-            dtype=args.dtype,
-            out=args.output,
-            progress=not args.no_progress,
-            strict=args.strict,
             long_texts=args.long_texts,
             stride=args.stride,
-            precision=args.precision,
+            dtype=args.dtype,
+            output_dtype=args.output_dtype,
+            out=args.output,
+            progress=not args.no_progress,
         )
     finally:
         if stream is not sys.stdin:

@@ -64,7 +64,8 @@ def extract(
         checkpoint: as in :func:`bertkit.extract`, resolved here (``$BERTKIT_MODEL`` or the bundled model) so
             every worker loads the same one.
         **options: any other keyword of :func:`bertkit.extract` (``layers``, ``pooling``, ``batch_size``,
-            ``dtype``, ...), except ``model``/``tokenizer``/``out`` (the workers load the model themselves).
+            ``long_texts``, ``dtype``, ``output_dtype``, ...), except ``model``/``tokenizer``/``out`` (the workers
+            load the model themselves).
 
     Returns:
         Without ``out_dir``: an array ``(n_texts, n_layers, hidden)``, row i for the i-th text, as
@@ -133,9 +134,9 @@ def _extract_partition(
     if not texts:
         return None  # a bag can have empty partitions (e.g. after a filter)
     if out_dir is None:
-        return np.asarray(extract_one(texts, checkpoint, **options))
+        return np.asarray(extract_one(texts, checkpoint=checkpoint, **options))
     path = Path(out_dir) / f"part-{index:05d}.npy"
-    extract_one(texts, checkpoint, out=path, **options)
+    extract_one(texts, checkpoint=checkpoint, out=path, **options)
     return str(path)
 
 

@@ -28,13 +28,24 @@ from .forward import LayerStates
 from .layers import layer_indices
 from .loading import load, resolve_checkpoint
 from .long_texts import check_policy
-from .openvino_encoder import OpenVINOEncoder
-from .precision import check_precision
-from .precision import prepare as prepare_precision
 from .texts import as_texts
 from .vocabulary import check_tokenizer
 
-__all__ = ["Call", "checked_out", "load_cached", "resolve_model", "warn_truncated"]
+__all__ = ["DTYPE", "Call", "check_dtype", "checked_out", "load_cached", "resolve_model", "warn_truncated"]
+
+DTYPE = ("float32", "bfloat16", "int8")
+"""Compute dtypes of :func:`bertkit.extract`'s ``dtype=``: float32 runs the model as it is; the others need the
+``fast`` extra (:mod:`bertkit.fast`)."""
+
+
+def check_dtype(dtype: str) -> str:
+    """``dtype`` itself, or a ValueError that lists the valid compute dtypes."""
+    if dtype not in DTYPE:
+        raise ValueError(
+            f"dtype={dtype!r} is not a compute dtype: use one of {DTYPE} (the NumPy dtype of the result is "
+            "output_dtype=)."
+        )
+    return dtype
 
 
 @dataclass
@@ -57,13 +68,14 @@ class Call:
 
     @classmethod
     @contextlib.contextmanager
-    def open(cls, texts, checkpoint, tokenizer, model, layers, batch_size, max_length, dtype, precision,
-             long_texts, stride, progress) -> Iterator[Call]:
-        """Check the arguments, load the model, and run the block in eval mode at ``precision``."""
-        np_dtype = _checked_dtype(dtype)
+    def open(cls, texts: Any, *, checkpoint: Any, tokenizer: Any, model: Any, layers: Any, batch_size: int,
+             max_length: int | None, long_texts: str, stride: int, dtype: str, output_dtype: Any,
+             progress: bool) -> Iterator[Call]:
+        """Check the arguments, load the model, and run the block in eval mode at the compute ``dtype``."""
+        np_dtype = _checked_output_dtype(output_dtype)
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-        check_precision(precision)
+        check_dtype(dtype)
         texts = _checked_texts(texts)
         tokenizer, model = resolve_model(checkpoint, model, tokenizer)
         check_tokenizer(tokenizer, model)
@@ -75,17 +87,19 @@ class Call:
         with contextlib.ExitStack() as stack:
             bar = stack.enter_context(tqdm(total=total, unit="text", desc="extract", disable=not progress,
                                            dynamic_ncols=True))
-            stack.enter_context(evaluating(model))  # before prepare_precision: OpenVINO exports it as it runs
-            states, device = _states(stack, encoder, tokenizer, precision, sorted(set(wanted)))
+            stack.enter_context(evaluating(model))  # before the fast path: OpenVINO exports it as it runs
+            states, device = _states(stack, encoder, tokenizer, dtype, sorted(set(wanted)))
             yield cls(texts, tokenizer, states, device, wanted, encoder.config.hidden_size, batch_size, max_length,
                       long_texts, stride, np_dtype, bar, Truncations())
 
 
-def _states(stack: contextlib.ExitStack, encoder: Any, tokenizer, precision: str, needed: list[int]):
-    """(batch -> {index: hidden state}, device of the batches) for the encoder at ``precision``."""
-    runs, compute, _ = prepare_precision(encoder, precision, _input_names(tokenizer), needed)
+def _states(stack: contextlib.ExitStack, encoder: Any, tokenizer, dtype: str, needed: list[int]):
+    """(batch -> {index: hidden state}, device of the batches) for the encoder at the compute ``dtype``."""
+    from .precision import prepare
+
+    runs, compute, _ = prepare(encoder, dtype, _input_names(tokenizer), needed)
     stack.enter_context(compute)
-    if isinstance(runs, OpenVINOEncoder):
+    if not isinstance(runs, torch.nn.Module):  # the OpenVINO-compiled encoder
         return functools.partial(runs.states, needed=needed), torch.device("cpu")
     return LayerStates(runs, needed), next(runs.parameters()).device
 
@@ -101,13 +115,16 @@ def warn_truncated(call: Call) -> None:
         )
 
 
-def _checked_dtype(dtype: str | np.dtype) -> np.dtype:
+def _checked_output_dtype(dtype: str | np.dtype) -> np.dtype:
     try:
         np_dtype = np.dtype(dtype)
     except TypeError:
         np_dtype = None
     if np_dtype not in (np.float16, np.float32, np.float64):
-        raise ValueError(f"dtype={dtype!r} is not supported: use 'float32', or 'float16' for half the memory.")
+        raise ValueError(
+            f"output_dtype={dtype!r} is not supported: use 'float32', or 'float16' for half the memory (the compute "
+            "dtype is dtype=)."
+        )
     return np_dtype
 
 

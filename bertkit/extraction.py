@@ -47,21 +47,20 @@ __all__ = ["extract", "token_vectors"]
 
 def extract(
     texts: str | Iterable[str],
-    checkpoint: str | os.PathLike | None = None,
     *,
+    checkpoint: str | os.PathLike | None = None,
+    tokenizer: PreTrainedTokenizerBase | None = None,
+    model: PreTrainedModel | None = None,
     layers: LayerSpec = -1,
     pooling: str = "mean",
     batch_size: int = 32,
     max_length: int | None = None,
-    dtype: str | np.dtype = "float32",
-    precision: str = "float32",
+    long_texts: str = "error",
+    stride: int = 0,
+    dtype: str = "float32",
+    output_dtype: str | np.dtype = "float32",
     out: str | os.PathLike | None = None,
     progress: bool = True,
-    strict: bool = False,
-    long_texts: str = "truncate",
-    stride: int = 0,
-    tokenizer: PreTrainedTokenizerBase | None = None,
-    model: PreTrainedModel | None = None,
 ) -> np.ndarray:
     """Sentence vectors for many texts, from one or several layers.
 
@@ -70,6 +69,7 @@ def extract(
             are read once). Each must be non-empty text; see :func:`bertkit.as_texts`.
         checkpoint: hub id or local directory, loaded with :func:`bertkit.load` (cached: a second call with
             the same checkpoint does not reload it). None: ``$BERTKIT_MODEL`` or the bundled all-MiniLM-L6-v2.
+        tokenizer, model: an already loaded pair, instead of ``checkpoint`` (both or neither).
         layers: which hidden states: an index (``-1`` the last layer, ``0`` the embedding layer), a list
             (``[0, 3, 6]``), a slice (``slice(-4, None)``) or ``"all"`` (all ``num_hidden_layers + 1``);
             see :func:`bertkit.layer_indices`.
@@ -77,18 +77,17 @@ def extract(
         batch_size: texts per forward pass.
         max_length: longest input in tokens, special tokens included; default the model's limit
             (:func:`bertkit.max_input_length`).
-        dtype: dtype of the result, ``"float32"`` or ``"float16"`` (half the file size).
-        precision: how the encoder computes: ``"float32"`` (default), ``"bfloat16"`` or ``"int8"``; see
-            :mod:`bertkit.precision` for what each runs and its tested fidelity.
+        long_texts: what to do with a text longer than ``max_length``, see :mod:`bertkit.long_texts`:
+            ``"error"`` (the default: a ValueError that names the text), ``"truncate"`` (cut, and one warning at
+            the end gives how many were), or ``"chunk"``: read it whole in windows of ``max_length`` tokens that
+            overlap by ``stride``, pool each window, and average the window vectors weighted by their real tokens
+            (``"max"``: the maximum).
+        stride: with ``"chunk"``, the tokens two consecutive windows share.
+        dtype: how the encoder computes, one of :data:`bertkit.DTYPE`: ``"float32"`` (default), ``"bfloat16"``
+            or ``"int8"``; the last two need the ``fast`` extra (see :mod:`bertkit.fast`).
+        output_dtype: NumPy dtype of the result, ``"float32"`` or ``"float16"`` (half the file size).
         out: path of a ``.npy`` file to write instead of keeping the result in memory.
         progress: show a tqdm progress bar (on stderr).
-        strict: the same as ``long_texts="error"``.
-        long_texts: what to do with a text longer than ``max_length``, see :mod:`bertkit.long_texts`:
-            ``"truncate"`` (cut, and one warning at the end gives how many were), ``"error"``, or ``"chunk"``:
-            read it whole in windows of ``max_length`` tokens that overlap by ``stride``, pool each window, and
-            average the window vectors weighted by their real tokens (``"max"``: the maximum).
-        stride: with ``"chunk"``, the tokens two consecutive windows share.
-        model, tokenizer: an already loaded pair, instead of ``checkpoint`` (both or neither).
 
     Returns:
         A float array of shape ``(n_texts, n_layers, hidden)``, row i for ``texts[i]``; ``n_layers`` is the
@@ -102,12 +101,12 @@ def extract(
     """
     if pooling not in POOLING:
         raise ValueError(
-            f"Unknown pooling mode {pooling!r}. Valid modes: {POOLING}; for token vectors use "
-            "bertkit.token_vectors."
+            f"Unknown pooling {pooling!r}. Valid: {POOLING}; for token vectors use bertkit.token_vectors."
         )
     path = checked_out(out)
-    with Call.open(texts, checkpoint, tokenizer, model, layers, batch_size, max_length, dtype, precision,
-                    "error" if strict else long_texts, stride, progress) as call:
+    with Call.open(texts, checkpoint=checkpoint, tokenizer=tokenizer, model=model, layers=layers,
+                   batch_size=batch_size, max_length=max_length, long_texts=long_texts, stride=stride, dtype=dtype,
+                   output_dtype=output_dtype, progress=progress) as call:
         rows = (_pooled_block(call, start, block, pooling) for start, block in blocks(call.texts))
         result: np.ndarray
         if path is not None:
@@ -121,17 +120,17 @@ def extract(
 
 def token_vectors(
     texts: str | Iterable[str],
-    checkpoint: str | os.PathLike | None = None,
     *,
+    checkpoint: str | os.PathLike | None = None,
+    tokenizer: PreTrainedTokenizerBase | None = None,
+    model: PreTrainedModel | None = None,
     layers: LayerSpec = -1,
     batch_size: int = 32,
     max_length: int | None = None,
-    dtype: str | np.dtype = "float32",
-    precision: str = "float32",
+    long_texts: str = "error",
+    dtype: str = "float32",
+    output_dtype: str | np.dtype = "float32",
     progress: bool = True,
-    long_texts: str = "truncate",
-    tokenizer: PreTrainedTokenizerBase | None = None,
-    model: PreTrainedModel | None = None,
 ) -> list[np.ndarray]:
     """Every real token's vector of each text, from one or several layers (the arguments are :func:`extract`'s).
 
@@ -147,8 +146,9 @@ def token_vectors(
             "long_texts='chunk' pools each window and then the windows: use bertkit.extract for that, or "
             "long_texts='truncate' / 'error' for token vectors."
         )
-    with Call.open(texts, checkpoint, tokenizer, model, layers, batch_size, max_length, dtype, precision,
-                    long_texts, 0, progress) as call:
+    with Call.open(texts, checkpoint=checkpoint, tokenizer=tokenizer, model=model, layers=layers,
+                   batch_size=batch_size, max_length=max_length, long_texts=long_texts, stride=0, dtype=dtype,
+                   output_dtype=output_dtype, progress=progress) as call:
         result = [array for start, block in blocks(call.texts) for array in _token_block(call, start, block)]
     warn_truncated(call)
     return result

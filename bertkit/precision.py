@@ -44,23 +44,15 @@ from typing import Any
 import torch
 from torch import nn
 
+from .extract_setup import check_dtype
 from .onednn import packed_linears
 
-__all__ = ["PRECISIONS", "check_precision", "prepare", "supported"]
-
-PRECISIONS = ("float32", "bfloat16", "int8")
+__all__ = ["prepare", "supported"]
 
 _NEEDS = {
     "bfloat16": ({"avx512_bf16", "amx_bf16"}, "AVX-512 BF16 or AMX"),
     "int8": ({"avx512_vnni", "avx_vnni", "amx_int8"}, "AVX-512 VNNI or AVX-VNNI"),
 }
-
-
-def check_precision(precision: str) -> str:
-    """``precision`` itself, or a ValueError that lists the valid ones."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision={precision!r} is not supported: use one of {PRECISIONS}.")
-    return precision
 
 
 @functools.cache
@@ -78,13 +70,13 @@ def _cpu_flags() -> frozenset[str]:
 
 def supported(precision: str, device: str = "cpu") -> tuple[bool, str]:
     """Whether ``precision`` runs natively on ``device`` here, and if not, why (a sentence for a warning)."""
-    check_precision(precision)
+    check_dtype(precision)
     if precision == "float32":
         return True, ""
     if device != "cpu":
         if precision == "bfloat16" and device == "cuda" and torch.cuda.is_bf16_supported():
             return True, ""
-        return False, f"precision={precision!r} is implemented for CPUs (and bfloat16 for CUDA), not for {device!r}"
+        return False, f"dtype={precision!r} is implemented for CPUs (and bfloat16 for CUDA), not for {device!r}"
     flags, names = _NEEDS[precision]
     if not _cpu_flags() & flags:
         return False, f"this CPU has no {names} instructions, so {precision} would be emulated and slower"
@@ -104,7 +96,7 @@ def prepare(
     dynamically quantized copy for int8). The caller's model is never changed. When ``precision`` cannot run
     natively here, a warning says why and float32 runs.
     """
-    check_precision(precision)
+    check_dtype(precision)
     device = next(encoder.parameters()).device.type
     ok, why = supported(precision, device)
     if not ok:
@@ -131,7 +123,7 @@ def _openvino(encoder: nn.Module, precision: str, names: Sequence[str], needed: 
     ok, install = openvino_encoder.available(precision)
     if not ok:
         warnings.warn(
-            f"precision={precision!r} is fastest with OpenVINO ({install}); computing with PyTorch instead "
+            f"dtype={precision!r} is fastest with OpenVINO ({install}); computing with PyTorch instead "
             "(slower; for int8 also less faithful, see bertkit.precision).",
             stacklevel=4,
         )

@@ -60,7 +60,7 @@ ERRORS = [
                                                            progress=False), ValueError, "cls"),
     ("extract unknown layer", lambda t, m, b, p: extract(["hi"], model=m, tokenizer=t, layers=42, progress=False),
      IndexError, "encoder layers"),
-    ("extract too long strict", lambda t, m, b, p: extract(["hi", LONG], model=m, tokenizer=t, strict=True,
+    ("extract too long strict", lambda t, m, b, p: extract(["hi", LONG], model=m, tokenizer=t, long_texts="error",
                                                            progress=False), ValueError, "token"),
 ]
 
@@ -91,9 +91,9 @@ def test_unusual_text_gives_finite_vectors(tokenizer, model, name):
         assert torch.isfinite(bertkit.pool(out.last_hidden_state, enc["attention_mask"], pooling)).all()
 
 
-def test_too_long_text_is_cut_with_one_warning_by_default(tokenizer, model):
+def test_too_long_text_is_cut_with_one_warning_when_asked(tokenizer, model):
     with pytest.warns(UserWarning) as record:
-        vectors = extract(["hi", LONG, LONG], model=model, tokenizer=tokenizer, progress=False)
+        vectors = extract(["hi", LONG, LONG], model=model, tokenizer=tokenizer, long_texts="truncate", progress=False)
     assert vectors.shape[0] == 3 and np.isfinite(vectors).all()
     # the count and the position, not just any "2": the message always holds max_length=512 (or 256)
     counts = [w for w in record if re.search(r"\bTruncated 2 of 3 text\(s\)", str(w.message))]

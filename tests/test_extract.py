@@ -130,7 +130,7 @@ def test_streaming_to_a_file_equals_in_memory(run, tmp_path, small_windows):
 
 def test_float16_halves_the_file(run, tmp_path):
     full = run(TEXTS, layers="all", out=tmp_path / "full.npy")
-    half = run(TEXTS, layers="all", out=tmp_path / "half.npy", dtype="float16")
+    half = run(TEXTS, layers="all", out=tmp_path / "half.npy", output_dtype="float16")
     assert half.dtype == np.float16
     header = os.path.getsize(tmp_path / "full.npy") - full.nbytes
     assert os.path.getsize(tmp_path / "half.npy") == header + full.nbytes // 2
@@ -179,12 +179,13 @@ def test_a_bad_text_late_in_a_generator_names_its_place(run, small_windows):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"pooling": "avg"}, ValueError, "Unknown pooling mode 'avg'"),
+        ({"pooling": "avg"}, ValueError, "Unknown pooling 'avg'"),
         ({"layers": 7}, IndexError, "Layer 7 does not exist"),
         ({"layers": -8}, IndexError, "valid indices"),
         ({"layers": "last"}, ValueError, "Unknown layer spec"),
         ({"layers": slice(5, 2)}, ValueError, "selects no layer"),
-        ({"dtype": "int8"}, ValueError, "float16"),
+        ({"output_dtype": "int8"}, ValueError, "float16"),
+        ({"dtype": "float16"}, ValueError, "compute dtype"),
         ({"batch_size": 0}, ValueError, "batch_size"),
         ({"max_length": 100_000}, ValueError, "outside 3.."),
         ({"pooling": None}, ValueError, "token_vectors"),
@@ -201,23 +202,24 @@ def test_bad_arguments_get_clear_errors(run, kwargs, error, match, tmp_path, mon
 def test_a_bad_output_path_fails_before_any_model_is_loaded(tmp_path):
     """The checkpoint does not exist: if out= were checked late, this would be a CheckpointUnavailableError."""
     with pytest.raises(ValueError, match=r"\.npy"):
-        extract(TEXTS, str(tmp_path / "no-such-checkpoint"), out=tmp_path / "vectors.txt", progress=False)
+        extract(TEXTS, checkpoint=str(tmp_path / "no-such-checkpoint"), out=tmp_path / "vectors.txt", progress=False)
     with pytest.raises(FileNotFoundError, match="create it first"):
-        extract(TEXTS, str(tmp_path / "no-such-checkpoint"), out=tmp_path / "missing" / "v.npy", progress=False)
+        extract(TEXTS, checkpoint=str(tmp_path / "no-such-checkpoint"), out=tmp_path / "missing" / "v.npy",
+                progress=False)
 
 
 def test_model_and_tokenizer_come_together(model, tokenizer):
     with pytest.raises(ValueError, match="tokenizer= is missing"):
         extract(TEXTS, model=model)
     with pytest.raises(ValueError, match="not both"):
-        extract(TEXTS, "some/checkpoint", model=model, tokenizer=tokenizer)
+        extract(TEXTS, checkpoint="some/checkpoint", model=model, tokenizer=tokenizer)
 
 
 def test_too_long_texts_warn_once_with_the_count(run, model, tokenizer, small_windows):
     long_texts = [TEXTS[1], TEXTS[0], TEXTS[3], TEXTS[6], TEXTS[2]]  # three are over 12 tokens, in two windows
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        vectors = run(long_texts, max_length=12, batch_size=2)
+        vectors = run(long_texts, max_length=12, batch_size=2, long_texts="truncate")
     messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     assert len(messages) == 1 and "Truncated 3 of 5" in messages[0] and "texts[0]" in messages[0], messages
     for row, text in zip(vectors, long_texts):
@@ -225,16 +227,18 @@ def test_too_long_texts_warn_once_with_the_count(run, model, tokenizer, small_wi
         np.testing.assert_allclose(row[0], expected, atol=1e-5, rtol=0)
 
 
-def test_too_long_text_raises_with_strict(run, tmp_path):
+def test_too_long_text_raises_by_default(run, tmp_path):
     with pytest.raises(ValueError, match=r"texts\[3\] is longer than max_length=12"):
-        run([TEXTS[0], TEXTS[2], TEXTS[7], TEXTS[6]], max_length=12, strict=True, out=tmp_path / "v.npy")
+        run([TEXTS[0], TEXTS[2], TEXTS[7], TEXTS[6]], max_length=12, out=tmp_path / "v.npy")
     assert os.listdir(tmp_path) == []
 
 
 def test_a_models_own_limit_applies_by_default(run, model, tokenizer):
     limit = bertkit.max_input_length(tokenizer, model)
+    with pytest.raises(ValueError, match=f"longer than max_length={limit}"):
+        run(["short", "word " * (limit + 10)])
     with pytest.warns(UserWarning, match=f"Truncated 1 of 2 text\\(s\\) to max_length={limit}"):
-        vectors = run(["short", "word " * (limit + 10)])
+        vectors = run(["short", "word " * (limit + 10)], long_texts="truncate")
     assert np.isfinite(vectors).all()
 
 
@@ -298,10 +302,10 @@ def test_cli_reads_a_file_and_writes_npy(run, cli_model, tmp_path, capsys):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
     out = tmp_path / "vectors.npy"
-    code = main(["extract", str(corpus), "-o", str(out), "--layers", "-4:", "--no-progress", "--dtype", "float16"])
+    code = main(["extract", str(corpus), "-o", str(out), "--layers", "-4:", "--no-progress", "--output-dtype", "float16"])
     assert code == 0
     assert "(texts, layers, hidden)" in capsys.readouterr().out
-    expected = run(TEXTS, layers=slice(-4, None), dtype="float16")
+    expected = run(TEXTS, layers=slice(-4, None), output_dtype="float16")
     np.testing.assert_array_equal(np.load(out), expected)
 
 
@@ -320,7 +324,7 @@ def test_cli_reads_stdin(run, cli_model, tmp_path, monkeypatch):
         ("one\n\nthree\n", [], "line 2 of .* is empty"),
         ("one\n", ["--layers", "9"], "Layer 9 does not exist"),
         ("one\n", ["--layers", "last"], "not a layer spec"),
-        ("one\n" + "word " * 50 + "\n", ["--max-length", "16", "--strict"], "longer than max_length=16"),
+        ("one\n" + "word " * 50 + "\n", ["--max-length", "16"], "longer than max_length=16"),
     ],
 )
 def test_cli_errors_exit_2_with_a_message(cli_model, tmp_path, capsys, content, args, match):
@@ -335,7 +339,7 @@ def test_cli_errors_exit_2_with_a_message(cli_model, tmp_path, capsys, content, 
     assert not out.exists()
 
 
-def test_cli_long_texts_chunk_and_precision_reach_extract(run, cli_model, tmp_path, monkeypatch):
+def test_cli_long_texts_chunk_and_dtype_reach_extract(run, cli_model, tmp_path, monkeypatch):
     long_text = " ".join(["the river bank was quiet in the morning"] * 6)
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(f"{TEXTS[0]}\n{long_text}\n", encoding="utf-8")
@@ -346,12 +350,12 @@ def test_cli_long_texts_chunk_and_precision_reach_extract(run, cli_model, tmp_pa
     seen: list[str] = []
     real = extract_module.extract
 
-    def recording(*args, precision="float32", **kwargs):  # what each precision computes: tests/test_precision.py
-        seen.append(precision)
-        return real(*args, precision="float32", **kwargs)
+    def recording(*args, dtype="float32", **kwargs):  # what each dtype computes: tests/test_precision.py
+        seen.append(dtype)
+        return real(*args, dtype="float32", **kwargs)
 
     monkeypatch.setattr(extract_module, "extract", recording)
-    assert main(["extract", str(corpus), "-o", str(out), "--precision", "int8", "--no-progress"]) == 0
+    assert main(["extract", str(corpus), "-o", str(out), "--dtype", "int8", "--no-progress"]) == 0
     assert seen == ["int8"]
 
 

@@ -1,4 +1,4 @@
-"""extract(precision=...): the fidelity bounds bertkit.precision documents, proof of the path that ran, fallbacks."""
+"""extract(dtype=...): the fidelity bounds bertkit.precision documents, proof of the path that ran, fallbacks."""
 
 from __future__ import annotations
 
@@ -84,11 +84,11 @@ def test_bfloat16_runs_openvino_in_bfloat16_every_vector_within_cosine_0_9999(lo
     spy = _Spy(monkeypatch)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no fallback warning: the OpenVINO path ran
-        vectors = extract(TEXTS, model=model, tokenizer=tokenizer, precision="bfloat16", batch_size=4, progress=False,
+        vectors = extract(TEXTS, model=model, tokenizer=tokenizer, dtype="bfloat16", batch_size=4, progress=False,
                           layers=LAYERS)[:, -1]
     assert spy.batches == 3, "the compiled encoder did not run every batch"
     assert set(spy.built[0].matmul_precisions()) == {"bf16"}, spy.built[0].matmul_precisions()
-    assert vectors.dtype == np.float32  # dtype= is the output's, unchanged by precision
+    assert vectors.dtype == np.float32  # output_dtype= is the output's, unchanged by dtype=
     cos = _cosines(vectors, reference)
     assert cos.min() >= 0.9999, cos  # the bound bertkit/precision.py documents
     assert cos.min() < 1.0  # it really computed differently
@@ -101,7 +101,7 @@ def test_int8_runs_int8_matmuls_with_the_issue_fidelity(loaded, reference, monke
     before = [p.detach().clone() for p in model.parameters()]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        vectors = extract(TEXTS, model=model, tokenizer=tokenizer, precision="int8", batch_size=4, progress=False,
+        vectors = extract(TEXTS, model=model, tokenizer=tokenizer, dtype="int8", batch_size=4, progress=False,
                           layers=LAYERS)[:, -1]
     assert spy.batches == 3
     kernels = spy.built[0].matmul_precisions()
@@ -119,7 +119,7 @@ def test_threads_sharing_the_compiled_encoder_get_the_single_call_vectors(loaded
     tokenizer, model = loaded
 
     def one(_):
-        return extract(TEXTS, model=model, tokenizer=tokenizer, precision="bfloat16", batch_size=2, progress=False,
+        return extract(TEXTS, model=model, tokenizer=tokenizer, dtype="bfloat16", batch_size=2, progress=False,
                        layers=LAYERS)
 
     expected = one(0)
@@ -136,7 +136,7 @@ def test_padded_batches_and_chosen_layers_match_pytorch(loaded, name):
     tokenizer, model = loaded
     texts = [TEXTS[2], TEXTS[1]]  # 3 tokens padded to 22
     alone = extract(texts[:1], model=model, tokenizer=tokenizer, layers=LAYERS, progress=False)
-    batched = extract(texts, model=model, tokenizer=tokenizer, layers=LAYERS, precision=name, progress=False)
+    batched = extract(texts, model=model, tokenizer=tokenizer, layers=LAYERS, dtype=name, progress=False)
     assert batched.shape == (2, 3, model.config.hidden_size)
     cos = _cosines(batched[0].reshape(3, -1), alone[0].reshape(3, -1))
     assert cos.min() >= (0.9999 if name == "bfloat16" else 0.99), cos
@@ -146,8 +146,8 @@ def test_a_changed_model_is_compiled_again(loaded, monkeypatch):
     _openvino("bfloat16")
     tokenizer, model = loaded
     spy = _Spy(monkeypatch)
-    first = extract(TEXTS[:2], model=model, tokenizer=tokenizer, precision="bfloat16", layers=LAYERS, progress=False)
-    again = extract(TEXTS[:2], model=model, tokenizer=tokenizer, precision="bfloat16", layers=LAYERS, progress=False)
+    first = extract(TEXTS[:2], model=model, tokenizer=tokenizer, dtype="bfloat16", layers=LAYERS, progress=False)
+    again = extract(TEXTS[:2], model=model, tokenizer=tokenizer, dtype="bfloat16", layers=LAYERS, progress=False)
     assert spy.built[0] is spy.built[1]  # cached
     np.testing.assert_array_equal(first, again)
     weight = model.base_model.embeddings.word_embeddings.weight
@@ -155,7 +155,7 @@ def test_a_changed_model_is_compiled_again(loaded, monkeypatch):
     try:
         with torch.no_grad():
             weight.mul_(1.5)  # in place, as an optimizer step does
-        changed = extract(TEXTS[:2], model=model, tokenizer=tokenizer, precision="bfloat16", layers=LAYERS,
+        changed = extract(TEXTS[:2], model=model, tokenizer=tokenizer, dtype="bfloat16", layers=LAYERS,
                           progress=False)
     finally:
         with torch.no_grad():
@@ -173,7 +173,7 @@ def test_without_openvino_it_warns_and_pytorch_computes(loaded, reference, monke
     handle = linear.register_forward_hook(lambda m, i, out: seen.append(out.dtype))
     try:
         with pytest.warns(UserWarning, match="pip install openvino nncf.*PyTorch"):
-            vectors = extract(TEXTS, model=model, tokenizer=tokenizer, precision="bfloat16", progress=False)
+            vectors = extract(TEXTS, model=model, tokenizer=tokenizer, dtype="bfloat16", progress=False)
     finally:
         handle.remove()
     assert seen and set(seen) == {torch.bfloat16}, "autocast did not run"
@@ -189,7 +189,7 @@ def test_a_model_openvino_cannot_convert_falls_back_with_a_warning(loaded, refer
 
     monkeypatch.setattr(openvino_encoder, "compiled", refuse)
     with pytest.warns(UserWarning, match="could not compile.*unsupported operation.*PyTorch"):
-        vectors = extract(TEXTS, model=model, tokenizer=tokenizer, precision="int8", progress=False)
+        vectors = extract(TEXTS, model=model, tokenizer=tokenizer, dtype="int8", progress=False)
     cos = _cosines(vectors, reference)
     assert cos.mean() >= 0.97 and cos.min() >= 0.90, (cos.mean(), cos.min())  # torch.ao's documented bounds
 
@@ -199,7 +199,7 @@ def test_without_the_instructions_it_warns_and_computes_float32(loaded, referenc
     monkeypatch.setattr(precision, "_cpu_flags", lambda: frozenset({"sse2"}))
     for name in ("bfloat16", "int8"):
         with pytest.warns(UserWarning, match="no .* instructions.*float32 instead"):
-            vectors = extract(TEXTS, model=model, tokenizer=tokenizer, precision=name, progress=False)
+            vectors = extract(TEXTS, model=model, tokenizer=tokenizer, dtype=name, progress=False)
         np.testing.assert_array_equal(vectors, reference)
 
 
@@ -207,13 +207,13 @@ def test_float32_needs_no_warning(loaded, reference):
     tokenizer, model = loaded
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        vectors = extract(TEXTS[:3], model=model, tokenizer=tokenizer, precision="float32", progress=False)
+        vectors = extract(TEXTS[:3], model=model, tokenizer=tokenizer, dtype="float32", progress=False)
     np.testing.assert_allclose(vectors, reference[:3], atol=1e-5)
 
 
 def test_an_unknown_precision_is_a_clear_error():
     with pytest.raises(ValueError, match="use one of"):
-        extract(TEXTS, precision="fp16")
+        extract(TEXTS, dtype="fp16")
 
 
 @pytest.mark.parametrize("family", ["electra", "roberta", "distilbert"])
@@ -226,7 +226,7 @@ def test_every_precision_runs_on_other_families(family, family_paths):
     for name, bound in (("bfloat16", 0.999), ("int8", 0.99)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a CPU without the instructions falls back (tested above)
-            vectors = extract(texts, model=model, tokenizer=tokenizer, layers="all", precision=name, progress=False)
+            vectors = extract(texts, model=model, tokenizer=tokenizer, layers="all", dtype=name, progress=False)
         assert vectors.shape == ref.shape
         cos = _cosines(vectors.reshape(-1, vectors.shape[-1]), ref.reshape(-1, ref.shape[-1]))
         assert cos.min() >= bound, (name, cos.min())
