@@ -8,9 +8,12 @@ line length. For every chapter notebook (``book/<edition>/NN_*.ipynb``, or the o
    as ruff counts it. Code is not touched in this step, so both editions' code stays the same
    (tests/test_book_parity.py): without it ruff would break the code around a long comment, differently in each
    edition. Pragmas (``# noqa``, ``# type:``, ``# fmt:``) stay where they are.
-2. ``ruff format`` with book/ruff.toml formats every code cell (long calls broken as ruff breaks them).
-3. What a person must shorten is listed, per chapter: lines still past the edge (long strings and URLs, ruff's
-   E501), and chapters whose two editions' code no longer match.
+2. ``ruff format`` with book/ruff.toml formats every code cell (long calls broken as ruff breaks them); then a
+   one-line string that still ends past the edge is cut after a space into implicitly concatenated pieces (the
+   same string; never inside an f-string's ``{...}``), a docstring line is wrapped, and ruff formats again.
+   Every cell's syntax tree must come out as it went in (docstrings compared by their words), or the run fails.
+3. What a person must shorten is listed, per chapter: lines still past the edge (ruff's E501: a string without
+   a space to cut at, a URL), and chapters whose two editions' code no longer match.
 
 ``--check`` changes nothing and exits 1 when step 1 or 2 would change a chapter or the editions' code differs
 (``make lint`` runs it once the chapters are formatted); the lines for a person are listed either way and fail
@@ -21,21 +24,18 @@ formats.
 from __future__ import annotations
 
 import argparse
-import ast
-import io
 import json
 import re
 import subprocess
 import sys
-import tokenize
-import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "book" / "ruff.toml"
 RUFF = Path(sys.executable).with_name("ruff")
-PRAGMA = re.compile(r"#\s*(noqa|type:|fmt:|pragma)", re.IGNORECASE)
 sys.path.insert(0, str(ROOT / "tests"))
+from long_lines import move_comments, same_code, split_strings, wrap_docstrings  # noqa: E402
+
 from _book import strip_comments  # noqa: E402  (what must be identical in both editions)
 
 
@@ -44,53 +44,6 @@ def line_length() -> int:
     if not match:
         raise SystemExit(f"{CONFIG.relative_to(ROOT)} sets no line-length")
     return int(match.group(1))
-
-
-def width(text: str) -> int:
-    """Display width: East Asian wide and full-width characters (Hangul syllables) take two columns."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def wrap_comment(indent: str, text: str, limit: int) -> list[str]:
-    """``text`` (without ``#``) as comment lines of at most ``limit`` columns, broken at spaces."""
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}" if current else word
-        if current and width(f"{indent}# {candidate}") > limit:
-            lines.append(f"{indent}# {current}")
-            current = word
-        else:
-            current = candidate
-    lines.append(f"{indent}# {current}" if current else f"{indent}#")
-    return lines
-
-
-def move_comments(code: str, limit: int) -> str:
-    """``code`` with each trailing comment past ``limit`` above its line and long comment lines wrapped."""
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return code  # not plain Python (a magic, a syntax error): left to ruff, which says so
-    inside_string = {row for t in tokens if t.type == tokenize.STRING for row in range(t.start[0] + 1, t.end[0] + 1)}
-    comments = {t.start[0]: t for t in tokens if t.type == tokenize.COMMENT}
-    out: list[str] = []
-    for row, line in enumerate(code.splitlines(), start=1):
-        comment = comments.get(row)
-        if comment is None or width(line) <= limit or PRAGMA.match(comment.string):
-            out.append(line)
-            continue
-        indent = line[: len(line) - len(line.lstrip())]
-        text = comment.string.lstrip("#").strip()
-        before = line[: comment.start[1]]
-        if before.strip() and row not in inside_string:
-            out.extend(wrap_comment(indent, text, limit))
-            out.append(before.rstrip())
-        elif not before.strip():
-            out.extend(wrap_comment(indent, text, limit))
-        else:
-            out.append(line)  # the line starts inside a string: a comment above would land in the string
-    return "\n".join(out) + ("\n" if code.endswith("\n") else "")
 
 
 def _source(cell: dict) -> str:
@@ -102,8 +55,8 @@ def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def move_in_notebook(path: Path, limit: int, write: bool) -> int:
-    """Step 1 on one notebook; returns how many cells it changes (writes them when ``write``)."""
+def rewrite_cells(path: Path, change, limit: int, write: bool) -> int:
+    """``change(code, limit)`` on every code cell; returns how many cells it changes (writes them when ``write``)."""
     raw = path.read_text(encoding="utf-8")
     nb = json.loads(raw)
     changed = 0
@@ -111,7 +64,7 @@ def move_in_notebook(path: Path, limit: int, write: bool) -> int:
         if cell["cell_type"] != "code":
             continue
         before = _source(cell)
-        after = move_comments(before, limit)
+        after = change(before, limit)
         if after != before:
             changed += 1
             cell["source"] = _lines(after) if isinstance(cell["source"], list) else after
@@ -160,16 +113,14 @@ def parity(paths: list[Path]) -> list[str]:
     return differ
 
 
-def syntax_trees(path: Path) -> list[str | None]:
-    """Each code cell's syntax tree (``ast.dump``; None where it does not parse): formatting must not change one."""
-    trees: list[str | None] = []
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        if cell["cell_type"] == "code":
-            try:
-                trees.append(ast.dump(ast.parse(_source(cell))))
-            except SyntaxError:
-                trees.append(None)
-    return trees
+def code_cells(path: Path) -> list[str]:
+    return [_source(c) for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+
+
+def code_changed(path: Path, before: list[str]) -> bool:
+    """Whether formatting changed what a cell's code does (its syntax tree; docstrings by their words)."""
+    after = code_cells(path)
+    return len(after) != len(before) or not all(same_code(a, b) for a, b in zip(before, after))
 
 
 def chapters() -> list[Path]:
@@ -186,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     limit = line_length()
     status = 0
 
-    trees = {p: syntax_trees(p) for p in paths}
-    moved = {p: move_in_notebook(p, limit, write=not args.check) for p in paths}
+    before = {p: code_cells(p) for p in paths}
+    moved = {p: rewrite_cells(p, move_comments, limit, write=not args.check) for p in paths}
     if args.check:
         moved = {p: n for p, n in moved.items() if n}
         for path, n in moved.items():
@@ -201,8 +152,15 @@ def main(argv: list[str] | None = None) -> int:
             f"comments moved or wrapped in {sum(moved.values())} cell(s) of {sum(1 for n in moved.values() if n)} notebook(s)"
         )
         formatted = ruff("format", "--no-cache", *map(str, paths))
+        for _ in range(3):  # strings cut where ruff placed them, then formatted again, until nothing is left to cut
+            cut = sum(rewrite_cells(p, split_strings, limit, write=True) for p in paths)
+            cut += sum(rewrite_cells(p, wrap_docstrings, limit, write=True) for p in paths)
+            if not cut:
+                break
+            print(f"long strings cut into pieces, or docstrings wrapped, in {cut} cell(s)")
+            formatted = ruff("format", "--no-cache", *map(str, paths))
         print((formatted.stdout + formatted.stderr).strip())
-        changed = [p.relative_to(ROOT).as_posix() for p in paths if syntax_trees(p) != trees[p]]
+        changed = [p.relative_to(ROOT).as_posix() for p in paths if code_changed(p, before[p])]
         if formatted.returncode or changed:
             print("The code itself changed (it must not: check `git diff`) in:", *changed, sep="\n  ")
             status = 1
