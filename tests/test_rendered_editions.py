@@ -1,5 +1,5 @@
 """The Colab and student notebooks as a plain notebook viewer shows them: rendered to HTML by nbconvert and opened
-in headless Chromium. No raw MyST in the visible text, solutions closed (Colab) or absent (student).
+in headless Chromium. No raw MyST in the visible text, no relative link, solutions closed (Colab) or absent (student).
 
 Needs Debian's `chromium` and `chromium-driver`; without them the test skips (under CI=true it fails instead).
 Checks are executed against blank and wrong answers in tests/test_checks.py; against the solutions, by the
@@ -47,6 +47,11 @@ def _render(notebook: Path, out: Path) -> Path:
 SHOWN = "return Array.from(document.querySelectorAll(arguments[0])).map(el => el.innerText);"
 
 
+# Every link a reader can follow in the rendered prose, as written (nbconvert's own heading anchors left out).
+LINKS = ("return Array.from(document.querySelectorAll('.jp-MarkdownCell a[href]:not(.anchor-link)'))"
+         ".map(a => a.getAttribute('href'));")
+
+
 def _squash(text: str) -> str:
     """Whitespace as WebDriver's visible text has it: no-break spaces as spaces, runs of blanks as one, no empty lines."""
     return "\n".join(" ".join(line.replace("\xa0", " ").split()) for line in text.splitlines() if line.strip())
@@ -82,6 +87,9 @@ def test_viewer_shows_no_myst_and_no_open_solution(notebook, browser, html_dir):
     assert len(prose) > 1000, "no rendered markdown found"
     for raw in RAW:
         assert raw not in prose, f"raw {raw!r} shown in {notebook.relative_to(ROOT)}"
+    links = browser.execute_script(LINKS)
+    relative = [href for href in links if not href.startswith(("https://", "http://"))]
+    assert not relative, f"links that break outside the book in {notebook.relative_to(ROOT)}: {relative[:5]}"
     details = browser.find_elements(By.TAG_NAME, "details")
     solutions = _solutions(notebook)
     if notebook.parts[-3] == "student":
