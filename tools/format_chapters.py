@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "book" / "ruff.toml"
 RUFF = Path(sys.executable).with_name("ruff")
 sys.path.insert(0, str(ROOT / "tests"))
-from long_lines import move_comments, same_code, split_strings, wrap_docstrings  # noqa: E402
+from long_lines import move_comments, same_code, split_strings, width, wrap_docstrings  # noqa: E402
 
 from _book import strip_comments  # noqa: E402  (what must be identical in both editions)
 
@@ -77,6 +77,9 @@ def ruff(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(RUFF), *args, "--config", str(CONFIG)], capture_output=True, text=True, cwd=ROOT)
 
 
+FENCE = re.compile(r"(?ms)^[ \t]*(?:```|~~~)(?!\{)[^\n]*\n(.*?)^[ \t]*(?:```|~~~)")  # not a MyST directive
+
+
 def long_lines(paths: list[Path]) -> dict[str, list[str]]:
     """Per chapter, ruff's E501 findings: ``cell N: line text`` for every code line still past the edge."""
     done = ruff("check", "--select", "E501", "--output-format", "json", "--no-cache", *map(str, paths))
@@ -88,6 +91,15 @@ def long_lines(paths: list[Path]) -> dict[str, list[str]]:
         row = item["location"]["row"]
         text = _source(cells[cell - 1]).splitlines()[row - 1] if cell else ""
         found.setdefault(path.relative_to(ROOT).as_posix(), []).append(f"cell {cell}: {text.strip()[:100]}")
+    limit = line_length()
+    for path in paths:  # code blocks in the prose: not formatted by ruff, shown as code all the same
+        for number, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"], start=1):
+            if cell["cell_type"] == "markdown":
+                for block in FENCE.findall(_source(cell)):
+                    for line in (ln for ln in block.splitlines() if width(ln) > limit):
+                        found.setdefault(path.relative_to(ROOT).as_posix(), []).append(
+                            f"cell {number} (a code block in the prose): {line.strip()[:100]}"
+                        )
     return found
 
 
