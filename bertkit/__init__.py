@@ -49,31 +49,3 @@ __all__ = [
     "VectorsMismatchError", "describe_vectors", "load_vectors", "save_vectors", "weights_fingerprint",
     "SentenceRecipe", "sentence_recipe",
 ]
-
-# Book helpers that moved to bertkit.book in 0.2: the old names work until 0.3, with a DeprecationWarning.
-_MOVED = {
-    "glue": ("bertkit.book.notebook", "glue", "bertkit.book.glue"),
-    "load_reviews": ("bertkit.book.reviews", "load_reviews", "bertkit.book.load_reviews"),
-    "reviews_dir": ("bertkit.book.reviews", "reviews_dir", "bertkit.book.reviews_dir"),
-    "use_korean_font": ("bertkit.book.fonts", "use_korean_font", "bertkit.book.use_korean_font"),
-    "notebook": ("bertkit.book.notebook", None, "bertkit.book.notebook"),
-    "reviews": ("bertkit.book.reviews", None, "bertkit.book.reviews"),
-    "ratsnlp_compat": ("bertkit.book.ratsnlp_compat", None, "bertkit.book.ratsnlp_compat"),
-}
-
-
-def __getattr__(name: str) -> object:
-    if name == "book":  # imported on first use, so that `import bertkit` stays free of the book's helpers
-        import importlib
-
-        return importlib.import_module("bertkit.book")
-    if name not in _MOVED:
-        raise AttributeError(f"module 'bertkit' has no attribute {name!r}")
-    import importlib
-
-    from ._deprecated import warn_moved
-
-    module_name, attribute, new = _MOVED[name]
-    warn_moved(f"bertkit.{name}", new)
-    module = importlib.import_module(module_name)
-    return module if attribute is None else getattr(module, attribute)

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
 
+from .eval_mode import evaluating
 from .long_texts import max_input_length, position_limit, tokenize_long
 from .texts import as_texts, check_visible
 from .vocabulary import check_tokenizer
@@ -29,9 +30,8 @@ def encode(
     *,
     model: PreTrainedModel | None = None,
     max_length: int | None = None,
-    truncation: bool = False,
     padding: bool | str = True,
-    long_texts: str | None = None,
+    long_texts: str = "error",
     stride: int = 0,
 ) -> BatchEncoding:
     """Tokenize texts (or sentence pairs) into padded PyTorch tensors, refusing what the model can't read.
@@ -44,7 +44,6 @@ def encode(
         max_length: longest allowed input in tokens, special tokens included; default
             :func:`bertkit.max_input_length` (the checkpoint's position limit, from its config and tokenizer files);
             ``bertkit.sentence_recipe(tokenizer, model).max_length`` is what sentence-transformers reads.
-        truncation: the same as ``long_texts="truncate"`` (kept for existing code).
         padding: ``True`` pads to the longest text, ``"max_length"`` to ``max_length``.
         long_texts: what to do with a longer text, see :mod:`bertkit.long_texts`: ``"error"`` (the default),
             ``"truncate"`` (cut, with one warning giving the count) or ``"chunk"`` (overlapping windows).
@@ -57,7 +56,7 @@ def encode(
         ``model(**encoding)``, or use :func:`run`, which does.
 
     Raises:
-        ValueError: a text longer than ``max_length`` while ``truncation`` is False, or ``max_length``
+        ValueError: a text longer than ``max_length`` with ``long_texts="error"``, or ``max_length``
             beyond the model's limit. See also :func:`as_texts` and :func:`check_tokenizer`.
     """
     texts = as_texts(texts)
@@ -70,8 +69,6 @@ def encode(
     if model is not None:
         check_tokenizer(tokenizer, model)
     max_length = checked_max_length(tokenizer, model, max_length)
-    if long_texts is None:
-        long_texts = "truncate" if truncation else "error"
     # One tokenizer call, whatever the policy (bertkit.long_texts decides for encode, run and extract alike).
     enc, doc, windows = tokenize_long(
         tokenizer, texts, pairs, max_length=max_length, long_texts=long_texts, stride=stride
@@ -183,37 +180,28 @@ def run(
 
     Args:
         tokenizer: the checkpoint's tokenizer (checked with :func:`check_tokenizer`), first as everywhere in
-            bertkit (``tokenizer, model = bertkit.load()``). The 0.1 order ``run(model, tokenizer, ...)``
-            still works until bertkit 0.3, with a DeprecationWarning.
+            bertkit (``tokenizer, model = bertkit.load()``).
         model: a transformers encoder (``AutoModel`` or a task model). It runs in eval mode (no dropout) and
             is put back in the mode it was in; the inputs are moved to ``model.device``.
         texts, pairs: as in :func:`encode`.
         **encode_kwargs: as in :func:`encode`. ``token_type_ids`` the model can't use are
             dropped (see :func:`drop_unusable_token_types`).
 
+    Raises:
+        TypeError: the model given first (the tokenizer comes first). See also :func:`encode`.
+
     Returns:
         ``(encoding, outputs)``; ``outputs`` is the model's ``ModelOutput`` (typed ``Any``: its fields depend
         on the model, e.g. ``logits`` for a task head); ``outputs.hidden_states`` is a tuple of ``num_hidden_layers + 1`` tensors
         (batch, seq, hidden), the embedding layer first. ``encoding`` stays on the CPU.
     """
-    if isinstance(tokenizer, nn.Module) and isinstance(model, PreTrainedTokenizerBase):
-        from ._deprecated import warn_once
-
-        warn_once(
-            "run(model, tokenizer)",
-            "bertkit.run(model, tokenizer, ...) is now bertkit.run(tokenizer, model, ...), the order bertkit.load() "
-            "returns; the old order works until bertkit 0.3.",
+    if isinstance(tokenizer, nn.Module):
+        raise TypeError(
+            f"run got a model ({type(tokenizer).__name__}) where the tokenizer goes: call "
+            "bertkit.run(tokenizer, model, texts), the order bertkit.load() returns them."
         )
-        tokenizer, model = model, tokenizer
     encoding = encode(tokenizer, texts, pairs, model=model, **encode_kwargs)
     inputs = {k: v for k, v in encoding.items() if k != "overflow_to_sample_mapping"}  # long_texts="chunk"
-    was_training = model.training
-    model.eval()
-    # no_grad rather than inference_mode: readers feed these tensors into other modules (the pooler, a
-    # probe), which inference tensors refuse.
-    try:
-        with torch.no_grad():
-            outputs = model(**{k: v.to(model.device) for k, v in inputs.items()}, output_hidden_states=True)
-    finally:
-        model.train(was_training)
+    with evaluating(model):  # eval mode and no_grad, the mode put back when the last thread leaves
+        outputs = model(**{k: v.to(model.device) for k, v in inputs.items()}, output_hidden_states=True)
     return encoding, outputs

@@ -77,7 +77,7 @@ class Call:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
         check_dtype(dtype)
         texts = _checked_texts(texts)
-        tokenizer, model = resolve_model(checkpoint, model, tokenizer)
+        tokenizer, model = resolve_model(checkpoint, tokenizer, model)
         check_tokenizer(tokenizer, model)
         max_length = checked_max_length(tokenizer, model, max_length)  # the same rule as encode
         check_policy(long_texts, stride, max_length, tokenizer.num_special_tokens_to_add())
@@ -94,14 +94,17 @@ class Call:
 
 
 def _states(stack: contextlib.ExitStack, encoder: Any, tokenizer, dtype: str, needed: list[int]):
-    """(batch -> {index: hidden state}, device of the batches) for the encoder at the compute ``dtype``."""
-    from .precision import prepare
+    """(batch -> {index: hidden state}, device of the batches) for the encoder computing in ``dtype``.
 
-    runs, compute, _ = prepare(encoder, dtype, _input_names(tokenizer), needed)
-    stack.enter_context(compute)
-    if not isinstance(runs, torch.nn.Module):  # the OpenVINO-compiled encoder
-        return functools.partial(runs.states, needed=needed), torch.device("cpu")
-    return LayerStates(runs, needed), next(runs.parameters()).device
+    float32 runs the model as it is; any other dtype goes through :mod:`bertkit.fast`, imported only then.
+    """
+    if dtype == "float32":
+        return LayerStates(encoder, needed), next(encoder.parameters()).device
+    from .fast import prepare
+
+    states, context, device = prepare(encoder, dtype, _input_names(tokenizer), needed)
+    stack.enter_context(context)
+    return states, device
 
 
 def warn_truncated(call: Call) -> None:
@@ -155,7 +158,7 @@ def load_cached(name: str) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
     return load(name)
 
 
-def resolve_model(checkpoint, model, tokenizer) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
+def resolve_model(checkpoint, tokenizer, model) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
     if model is None and tokenizer is None:
         return load_cached(resolve_checkpoint(checkpoint))
     if model is None or tokenizer is None:

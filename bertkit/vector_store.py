@@ -167,7 +167,7 @@ def save_vectors(path: str | os.PathLike, vectors: np.ndarray, metadata: dict[st
     return meta_file
 
 
-def _wanted(metadata: dict[str, Any], model, tokenizer, expect: dict[str, Any] | None) -> dict[str, Any]:
+def _wanted(metadata: dict[str, Any], tokenizer, model, expect: dict[str, Any] | None) -> dict[str, Any]:
     """The fields to compare and the values asked for; ``layers`` in the file's non-negative numbering."""
     wanted: dict[str, Any] = dict(_ALWAYS_COMPARED)
     if model is not None:
@@ -187,8 +187,8 @@ def _wanted(metadata: dict[str, Any], model, tokenizer, expect: dict[str, Any] |
 def load_vectors(
     path: str | os.PathLike,
     *,
-    model: PreTrainedModel | None = None,
     tokenizer: PreTrainedTokenizerBase | None = None,
+    model: PreTrainedModel | None = None,
     expect: dict[str, Any] | None = None,
     mmap: bool = True,
 ) -> tuple[np.ndarray, dict[str, Any]]:
@@ -196,8 +196,8 @@ def load_vectors(
 
     Args:
         path: the ``.npy`` written by :func:`save_vectors` (its ``.meta.json`` must be beside it).
-        model: when given, the vectors must come from weights equal to this model's (:func:`weights_fingerprint`).
         tokenizer: when given, the vectors must come from a tokenizer with the same vocabulary and special ids.
+        model: when given, the vectors must come from weights equal to this model's (:func:`weights_fingerprint`).
         expect: settings that must match, e.g. ``{"pooling": "mean", "normalized": True, "layers": [-1],
             "dtype": "float32", "dim": 64}``. ``transform`` is always compared (None unless given here).
         mmap: open the array read-only with ``np.memmap`` instead of reading it into memory.
@@ -223,7 +223,7 @@ def load_vectors(
             "fingerprints this bertkit compares. Extract the vectors again and save them with bertkit.save_vectors."
         )
     vectors = np.load(path, mmap_mode="r" if mmap else None)
-    wanted = _wanted(metadata, model, tokenizer, expect)
+    wanted = _wanted(metadata, tokenizer, model, expect)
     wrong = {key: (metadata.get(key), value) for key, value in wanted.items() if metadata.get(key) != value}
     if list(vectors.shape) != metadata.get("shape"):
         wrong["shape"] = (list(vectors.shape), metadata.get("shape"))

@@ -127,7 +127,9 @@ facts = {
     "book_modules": sorted(m for m in sys.modules if m.startswith("bertkit.book")),
     "rcparams_unchanged": before == dict(matplotlib.rcParams),
 }
-facts["glue_module"] = bertkit.book.glue.__module__  # first use of bertkit.book, after the checks above
+facts["book_attribute"] = hasattr(bertkit, "book")  # before anything imports bertkit.book
+import bertkit.book
+facts["glue_module"] = bertkit.book.glue.__module__
 print(json.dumps(facts))
 """
 
@@ -135,8 +137,9 @@ print(json.dumps(facts))
 @pytest.fixture(scope="session")
 def fresh_import() -> dict:
     """In a new python: ``book_modules`` (``bertkit.book*`` modules loaded by ``import bertkit``),
-    ``rcparams_unchanged`` (matplotlib's settings before and after ``import bertkit``) and ``glue_module``
-    (``bertkit.book.glue.__module__``, reached through ``bertkit`` afterwards)."""
+    ``rcparams_unchanged`` (matplotlib's settings before and after ``import bertkit``), ``book_attribute``
+    (whether ``bertkit.book`` is reachable before it is imported) and ``glue_module``
+    (``bertkit.book.glue.__module__`` after ``import bertkit.book``)."""
     done = subprocess.run([sys.executable, "-c", _FRESH_IMPORT], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])

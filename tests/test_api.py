@@ -1,66 +1,83 @@
-"""One API: the 0.2 argument names and order, and the 0.1 spellings that still work (with one warning each)."""
+"""One API: the argument order of CHANGELOG.md's conventions, checked on every public function of the core."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Iterator
+
 import pytest
-import torch
 
 import bertkit
-from bertkit import _deprecated
+
+OPTIONAL = {"bertkit.distributed": "distributed"}
+"""Core modules that need an optional extra (skipped where it is not installed)."""
 
 
-@pytest.fixture
-def fresh_warnings(monkeypatch):
-    """Each old spelling warns once per process; start from none warned so each test sees its warning."""
-    monkeypatch.setattr(_deprecated, "_WARNED", set())
+def _public_functions() -> Iterator[tuple[str, Callable]]:
+    """(qualified name, function) of every public function defined in a core module (bertkit.book excluded)."""
+    for info in pkgutil.iter_modules(bertkit.__path__, "bertkit."):
+        if info.name.startswith(("bertkit.book", "bertkit._")) or info.name == "bertkit.__main__":
+            continue
+        try:
+            module = importlib.import_module(info.name)
+        except ImportError:
+            if info.name in OPTIONAL:
+                continue
+            raise
+        for name, function in vars(module).items():
+            if inspect.isfunction(function) and not name.startswith("_") and function.__module__ == info.name:
+                yield f"{info.name}.{name}", function
 
 
-def test_pool_mode_is_now_pooling(batch, fresh_warnings):
-    _, enc, out = batch
-    h, mask = out.last_hidden_state, enc["attention_mask"]
-    new = bertkit.pool(h, mask, pooling="max")
-    with pytest.warns(DeprecationWarning, match=r"bertkit.pool\(mode=...\) is now bertkit.pool\(pooling=...\)"):
-        old = bertkit.pool(h, mask, mode="max")
-    torch.testing.assert_close(old, new, atol=0, rtol=0)
-    assert not torch.equal(new, bertkit.pool(h, mask)), "the keyword was not ignored"
-    with pytest.raises(TypeError, match="pooling= only"):
-        bertkit.pool(h, mask, pooling="cls", mode="max")
+def out_of_order(function: Callable) -> str | None:
+    """Why ``function``'s parameters break the convention, or None: ``tokenizer`` before ``model``, and both
+    before ``texts`` unless they are keyword-only (functions that load their own model take ``texts`` first)."""
+    parameters = inspect.signature(function).parameters
+    names = list(parameters)
+    if "tokenizer" in names and "model" in names and names.index("tokenizer") > names.index("model"):
+        return "model before tokenizer"
+    positional = [n for n in ("tokenizer", "model") if n in names and parameters[n].kind != parameters[n].KEYWORD_ONLY]
+    if "texts" in names and any(names.index(n) > names.index("texts") for n in positional):
+        return "texts before a positional tokenizer or model"
+    return None
 
 
-def test_combine_layers_how_is_now_layer_pooling(batch, fresh_warnings):
-    stacked = bertkit.stack_layers(batch[2].hidden_states)
-    new = bertkit.combine_layers(stacked, layer_pooling="sum", k=2)
-    with pytest.warns(DeprecationWarning, match=r"combine_layers\(how=...\) is now"):
-        old = bertkit.combine_layers(stacked, how="sum", k=2)
-    torch.testing.assert_close(old, new, atol=0, rtol=0)
-    torch.testing.assert_close(new, stacked[-2] + stacked[-1])
+def test_the_order_check_can_fail():
+    def model_first(model, tokenizer, texts): ...
 
+    def texts_first(texts, tokenizer, model): ...
 
-def test_project_2d_method_is_now_projection(fresh_warnings):
-    x = torch.randn(12, 5, generator=torch.Generator().manual_seed(0))
-    new = bertkit.project_2d(x, projection="pca")
-    with pytest.warns(DeprecationWarning, match=r"project_2d\(method=...\) is now"):
-        old = bertkit.project_2d(x, method="pca")
-    assert (old == new).all()
+    def loads_its_own(texts, *, checkpoint=None, tokenizer=None, model=None): ...
+
+    def fine(tokenizer, model, texts, *, pairs=None): ...
+
+    assert out_of_order(model_first) == "model before tokenizer"
+    assert out_of_order(texts_first) == "texts before a positional tokenizer or model"
+    assert out_of_order(loads_its_own) is None and out_of_order(fine) is None
 
 
 def test_tokenizer_comes_before_model_everywhere():
-    """Every public function that takes both names them in the order bertkit.load() returns them."""
-    import inspect
-
-    wrong = set()
-    for name in bertkit.__all__:
-        function = getattr(bertkit, name)
-        if not inspect.isfunction(function):
-            continue
-        parameters = list(inspect.signature(function).parameters)
-        if "tokenizer" in parameters and "model" in parameters and parameters.index("tokenizer") > parameters.index("model"):
-            wrong.add(name)
-    # Not yet reordered by their module's owner (reported to the integrator); remove a name once it is fixed.
-    assert wrong <= KNOWN_MODEL_FIRST, f"(model, tokenizer) order in {sorted(wrong - KNOWN_MODEL_FIRST)}"
+    """Every public function follows the order bertkit.load() returns: (tokenizer, model), then texts."""
+    checked = dict(_public_functions())
+    assert {"bertkit.encoding.run", "bertkit.encoding.encode", "bertkit.extraction.extract"} <= set(checked)
+    wrong = {name: why for name, function in checked.items() if (why := out_of_order(function))}
+    assert not wrong, f"argument order breaks CHANGELOG.md's convention: {wrong}"
 
 
-KNOWN_MODEL_FIRST: set[str] = set()
+@pytest.mark.parametrize("name", bertkit.__all__)
+def test_every_exported_name_exists(name):
+    assert getattr(bertkit, name) is not None
+
+
+def test_option_tuples_are_named_after_their_argument():
+    assert bertkit.POOLING == ("cls", "mean", "max", "mean_sqrt_len")
+    assert bertkit.LAYER_POOLING == ("mean", "sum", "concat")
+    assert bertkit.PROJECTION == ("pca", "pacmap")
+    for old in ("POOLING_MODES", "COMBINE_MODES", "PROJECTIONS", "check_pair", "glue", "load_reviews", "reviews_dir",
+                "use_korean_font"):
+        assert not hasattr(bertkit, old), f"bertkit.{old} is a 0.2 name"
 
 
 def test_typed_package_ships_py_typed():

@@ -9,7 +9,6 @@ import torch
 from transformers import AutoModel, AutoTokenizer, BertTokenizerFast
 
 import bertkit
-import bertkit._deprecated as deprecated_module
 import bertkit.vocabulary
 from bertkit import TokenizerMismatchError
 
@@ -59,14 +58,14 @@ def test_invisible_characters_beside_text_or_an_unknown_token_are_read(tokenizer
     assert torch.isfinite(out.last_hidden_state).all()
 
 
-def test_too_long_text_raises_unless_truncation_is_asked(tokenizer, model):
+def test_too_long_text_raises_unless_truncating_is_asked(tokenizer, model):
     limit = bertkit.max_input_length(tokenizer, model)
     assert limit <= min(tokenizer.model_max_length, model.config.max_position_embeddings)
     long_text = "word " * (limit * 2)
     with pytest.raises(ValueError, match="long_texts='truncate'"):
         bertkit.encode(tokenizer, ["short", long_text], model=model)
     with pytest.warns(UserWarning, match="Truncated 1 of 2"):
-        enc = bertkit.encode(tokenizer, ["short", long_text], model=model, truncation=True)
+        enc = bertkit.encode(tokenizer, ["short", long_text], model=model, long_texts="truncate")
     assert enc["input_ids"].shape == (2, limit)
     assert enc["input_ids"][1, -1] == tokenizer.sep_token_id, "truncation keeps the final [SEP]"
 
@@ -183,12 +182,11 @@ def test_run_uses_eval_mode_and_restores_the_mode(tokenizer, model):
     torch.testing.assert_close(second.last_hidden_state, expected.last_hidden_state, atol=1e-6, rtol=0)
 
 
-def test_run_in_the_old_argument_order_warns_and_gives_the_same(tokenizer, model, monkeypatch):
-    monkeypatch.setattr(deprecated_module, "_WARNED", set())
-    _, new = bertkit.run(tokenizer, model, "one order everywhere")
-    with pytest.warns(DeprecationWarning, match=r"bertkit.run\(tokenizer, model"):
-        _, old = bertkit.run(model, tokenizer, "one order everywhere")
-    torch.testing.assert_close(old.last_hidden_state, new.last_hidden_state, atol=0, rtol=0)
+def test_run_with_the_model_first_says_the_order(tokenizer, model):
+    with pytest.raises(TypeError, match=r"bertkit.run\(tokenizer, model, texts\)"):
+        bertkit.run(model, tokenizer, "one order everywhere")
+    with pytest.raises(TypeError, match="truncation"):
+        bertkit.encode(tokenizer, "hello", truncation=True)  # the 0.1 alias of long_texts="truncate" is gone
 
 
 # -- token types a model can't use ----------------------------------------------------------------------------

@@ -1,6 +1,4 @@
-"""bertkit.plots: Korean font, projections, cosine matrix, plotting helpers."""
-
-import warnings
+"""bertkit.plots: projections, cosine matrix, plotting helpers (the Korean font is the book's: test_book_package)."""
 
 import matplotlib
 
@@ -11,23 +9,6 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 import bertkit  # noqa: E402
-import bertkit.book  # noqa: E402
-
-
-def test_korean_font_renders_hangul_without_missing_glyphs():
-    before = dict(matplotlib.rcParams)
-    try:
-        family = bertkit.book.use_korean_font()
-        assert family == "NanumGothic"
-        fig, ax = plt.subplots()
-        ax.set_title("은닉 상태의 코사인 유사도")
-        ax.plot([-1, 1], [-1, 1])  # negative tick labels use the ASCII minus once use_korean_font ran
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
-            fig.canvas.draw()
-        plt.close(fig)
-    finally:
-        matplotlib.rcParams.update(before)
 
 
 def test_importing_bertkit_changes_no_matplotlib_setting(fresh_import):

@@ -119,9 +119,9 @@ def test_original_converter_fails_on_this_transformers(rats, classifier, korean_
     classification, _ = rats
     tokenizer, _ = classifier
     examples = classification.NsmcCorpus().get_examples(str(reviews_dir("ko")), "test")[:4]
-    original = ratsnlp_compat._STATE["converter"]
+    ratsnlp_call = [(example.text_a, example.text_b) for example in examples]  # as corpus.py builds it
     with pytest.raises(TypeError):  # transformers 5: "TextInputSequence must be str"
-        original(examples, tokenizer, korean_args, ["0", "1"])
+        tokenizer(ratsnlp_call, max_length=MAX_LEN, padding="max_length", truncation=True)
     features = ratsnlp_compat.convert_examples_to_features(examples, tokenizer, korean_args, ["0", "1"])
     assert [f.input_ids for f in features] == tokenizer(
         [e.text_a for e in examples], max_length=MAX_LEN, padding="max_length", truncation=True

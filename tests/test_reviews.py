@@ -1,4 +1,4 @@
-"""The book's review data set (bertkit/data/reviews_*) and its loader (bertkit/book/reviews.py).
+"""The book's review data set (bertkit/book/data/reviews_*) and its loader (bertkit/book/reviews.py).
 
 The reference reader is the csv module with NSMC's settings (tab, quotechar '"'), as ratsnlp reads it.
 """
@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from bertkit.book import ratsnlp_compat
 from bertkit.book.reviews import LANGS, SPLITS, load_reviews, reviews_dir
@@ -139,7 +138,8 @@ def test_files_are_package_data():
     pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
     if not pyproject.is_file():
         pytest.skip("not running from the source tree")
-    patterns = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]["bertkit"]
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    patterns = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]["bertkit.book"]
     package = reviews_dir("en").parents[1]
     for lang, split in CASES:
         relative = path_of(lang, split).relative_to(package).as_posix()

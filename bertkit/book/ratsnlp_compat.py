@@ -1,50 +1,31 @@
 """Make ratsnlp's document-classification data path work on today's transformers, torch and Lightning.
 
-ratsnlp 1.0.53 (the companion library of ratsgo's NLP book) pins ``transformers==4.28.1`` and
-``pytorch-lightning==1.6.1``. pip >= 24.1 refuses that Lightning's metadata, so the book installs ratsnlp
-alone (``pip install --no-deps ratsnlp==1.0.53``) and keeps transformers 5. Then
-``import ratsnlp.nlpbook.classification`` fails, and once it imports, its dataset fails too. Call
-:func:`enable` first::
+ratsnlp 1.0.53 pins ``transformers==4.28.1`` and ``pytorch-lightning==1.6.1``, so the book installs it alone
+(``pip install --no-deps ratsnlp==1.0.53``) and keeps transformers 5. Call :func:`enable` before importing it::
 
     >>> from bertkit.book import ratsnlp_compat
     >>> ratsnlp_compat.enable()
     >>> from ratsnlp.nlpbook.classification import ClassificationDataset, NsmcCorpus  # now imports
 
-What :func:`enable` does, and why (nothing else is touched):
+What :func:`enable` supplies (nothing else is touched):
 
-1. **transformers.optimization.AdamW** (``classification/task.py`` imports it at module level; transformers
-   5 removed it). While ratsnlp is being imported, the name is supplied as :class:`AdamW`, a subclass of
-   ``torch.optim.AdamW`` with the defaults the removed class had (``eps=1e-6``, ``weight_decay=0.0``), so
-   ``ClassificationTask.configure_optimizers`` builds the optimizer ratsnlp was written for. The attribute is
-   removed from ``transformers.optimization`` again right after the import: other code never sees it.
-2. **pytorch_lightning** (``nlpbook/trainer.py`` imports ``Trainer`` and ``callbacks.ModelCheckpoint``,
-   ``classification/task.py`` imports ``LightningModule``, all at module level). If ``pytorch_lightning`` is
-   installed, it is used as it is. Else, if the unified ``lightning`` package is, ``lightning.pytorch`` is
-   offered under the old name. Else a stand-in module provides just those three names, each raising
-   :class:`LightningUnavailableError` when used (``ClassificationTask(...)``, ``get_trainer(...)``); the
-   dataset path never uses them. The stand-in, or the alias, is in ``sys.modules`` only during the import.
-   Note that ``get_trainer`` passes ``gpus=`` and ``tpu_cores=``, which Lightning 2 removed: it fails on a
-   current Lightning too; train with plain PyTorch (as the book does) or write your own ``Trainer(...)``.
-3. **flask** (``classification/deploy.py`` imports ``Flask, request, jsonify, render_template``). The real
-   flask if installed, else a stand-in whose names raise :class:`FlaskUnavailableError` when used, present
-   only during the import, as above.
-4. **The tokenizer call in ClassificationDataset.** ratsnlp's ``_convert_examples_to_classification_features``
-   passes ``[(text_a, None), ...]``: the Python tokenizers of transformers 4 accepted a ``None`` second
-   sentence, the Rust-backed tokenizers of transformers 5 raise ``TypeError: TextInputSequence must be str``.
-   :func:`convert_examples_to_features` is the same function with the texts and the optional second texts
-   passed as two lists; :func:`enable` makes it the default of ``ClassificationDataset`` (ratsnlp's own
-   module attribute and the ``__init__`` default). This is the only change that stays after :func:`enable`
-   returns, and it changes ratsnlp, not transformers.
+1. **transformers.optimization.AdamW**, which ``classification/task.py`` imports and transformers 5 removed:
+   :class:`AdamW`, ``torch.optim.AdamW`` with the removed class's defaults (``eps=1e-6``, ``weight_decay=0.0``),
+   present only while ratsnlp is imported.
+2. **pytorch_lightning** (``Trainer``, ``LightningModule``, ``callbacks.ModelCheckpoint``): the installed package
+   as it is; else ``lightning.pytorch`` under the old name; else stand-ins that raise
+   :class:`LightningUnavailableError` when used. The dataset path never uses them. ratsnlp's ``get_trainer``
+   passes ``gpus=`` and ``tpu_cores=``, which Lightning 2 removed: train with plain PyTorch (chapter 6).
+3. **flask** (``classification/deploy.py``): the installed package, else stand-ins raising
+   :class:`FlaskUnavailableError`. Stand-ins and aliases are in ``sys.modules`` only during the import.
+4. **The tokenizer call in ClassificationDataset**: ratsnlp passes ``[(text_a, None), ...]``, which transformers 5
+   refuses (``TextInputSequence must be str``); :func:`convert_examples_to_features` passes two lists instead. It
+   becomes ratsnlp's converter and ``ClassificationDataset``'s default: the only change that stays.
 
-Not patched, on purpose: ``ClassificationDataset`` saves its features with ``torch.save`` beside the data and,
-when that file exists and ``overwrite_cache`` is False, reloads it with ``torch.load``, which torch >= 2.6
-refuses (``weights_only=True``) for ratsnlp's dataclasses. The cache key is the tokenizer's *class* name and
-``max_seq_length``, not the checkpoint, so a cache written with one BERT checkpoint would be read back for
-another. Pass ``overwrite_cache=True`` (tokenizing a few thousand sentences takes a second) and give ratsnlp a
-scratch copy of the data folder, since it writes the cache and a lock file there.
+Not patched: ``ClassificationDataset``'s feature cache (``torch.load`` refuses its dataclasses on torch >= 2.6, and
+its key ignores the checkpoint). Pass ``overwrite_cache=True`` and give ratsnlp a scratch copy of the data folder.
 
-:func:`enable` is idempotent and :func:`disable` undoes it (it restores ratsnlp's converter and forgets the
-imported ratsnlp modules, so the next ``import ratsnlp...`` starts afresh).
+:func:`enable` is idempotent; :func:`disable` undoes it.
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ a Korean movie site; neither set is a translation of the other. Each language ha
 ten is hard for a bag-of-words model on purpose: negation ("not bad at all"), sarcasm, or praise and
 complaint mixed in one review whose overall verdict is still clear. No review appears twice.
 
-Layout: ``data/reviews_<lang>/ratings_<split>.txt``, the layout of NSMC (the Naver sentiment movie corpus),
-so readers that take NSMC, such as ratsnlp's ``NsmcCorpus``, read it unchanged: UTF-8, tab-separated, a header
-line ``id<TAB>document<TAB>label``, then one review a line with a unique integer id, the text (no tabs, no
-double quotes) and the label ``0`` or ``1``.
+Layout: ``bertkit/book/data/reviews_<lang>/ratings_<split>.txt``, the layout of NSMC (the Naver sentiment
+movie corpus), so readers that take NSMC, such as ratsnlp's ``NsmcCorpus``, read it unchanged: UTF-8,
+tab-separated, a header line ``id<TAB>document<TAB>label``, then one review a line with a unique integer id, the
+text (no tabs, no double quotes) and the label ``0`` or ``1``.
 
 License: Apache-2.0, the same as bertkit.
 
@@ -57,7 +57,7 @@ def reviews_dir(lang: str = "en") -> pathlib.Path:
         FileNotFoundError: bertkit was installed without its data files.
     """
     _check(lang)
-    folder = resources.files("bertkit") / "data" / f"reviews_{lang}"
+    folder = resources.files("bertkit.book") / "data" / f"reviews_{lang}"
     path = pathlib.Path(str(folder))
     if not (path / "ratings_train.txt").is_file():
         raise FileNotFoundError(
@@ -81,7 +81,7 @@ def load_reviews(lang: str = "en", split: str = "train") -> tuple[list[str], lis
         ValueError: ``lang`` or ``split`` is not a valid value.
     """
     _check(lang, split)
-    text = (resources.files("bertkit") / "data" / f"reviews_{lang}" / f"ratings_{split}.txt").read_text(
+    text = (resources.files("bertkit.book") / "data" / f"reviews_{lang}" / f"ratings_{split}.txt").read_text(
         encoding="utf-8"
     )
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t", quotechar='"'))
