@@ -83,7 +83,8 @@ def build_inputs(
     *,
     max_length: int | None = None,
 ) -> dict[str, Tensor]:
-    """Build BERT inputs by hand: ``[CLS] A [SEP]`` or ``[CLS] A [SEP] B [SEP]``, padded with ``[PAD]``.
+    """Build BERT inputs by hand: ``[CLS] A [SEP]`` or ``[CLS] A [SEP] B [SEP]`` (``<s> A </s></s> B </s>`` for
+    RoBERTa-style tokenizers), padded with ``[PAD]``.
 
     Args:
         tokenizer: a BERT-style tokenizer (with ``cls_token``, ``sep_token`` and ``pad_token``).
@@ -106,8 +107,9 @@ def build_inputs(
     for first, second in zip(texts, seconds):
         tokens = [cls, *tokenizer.tokenize(first), sep]
         types = [0] * len(tokens)
-        if second is not None:
-            tail = [*tokenizer.tokenize(second), sep]
+        if second is not None:  # RoBERTa-style tokenizers (XLM-R, bge-m3, e5) put two: <s> A </s></s> B </s>
+            middle = [sep] * (tokenizer.num_special_tokens_to_add(pair=True) - 3)
+            tail = [*middle, *tokenizer.tokenize(second), sep]
             tokens, types = tokens + tail, types + [1] * len(tail)
         rows.append((tokens, types))
     longest = max(len(tokens) for tokens, _ in rows)

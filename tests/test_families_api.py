@@ -77,6 +77,10 @@ def test_encode_and_build_inputs_give_the_tokenizers_ids(family):
     torch.testing.assert_close(enc["input_ids"], expected["input_ids"])
     built = bertkit.build_inputs(tokenizer, TEXTS)
     torch.testing.assert_close(built["input_ids"], expected["input_ids"])
+    pairs = tokenizer(TEXTS, TEXTS[::-1], padding=True, return_tensors="pt")  # XLM-R: <s> A </s></s> B </s>
+    built_pairs = bertkit.build_inputs(tokenizer, TEXTS, TEXTS[::-1])
+    for key in pairs:
+        torch.testing.assert_close(built_pairs[key], pairs[key])
     assert len(bertkit.show_inputs(expected, tokenizer).tables) == len(TEXTS)
 
 
