@@ -16,7 +16,7 @@ Q3_TEXTS = ["The bank was steep.", "The bank was closed."]
 
 @exercise(2, 1, hint_en="weights=[0.0] + [1.0 / L] * L gives h0 no weight; bertkit.ScalarMix(L) mixes L tensors, "
           "so feed it stacked[1:].",
-          hint_ko="weights=[0.0] + [1.0 / L] * L는 h0에 가중치를 주지 않습니다. bertkit.ScalarMix(L)은 텐서 L개를 "
+          hint_ko="weights=[0.0] + [1.0 / L] * L 값은 h0에 가중치를 주지 않습니다. bertkit.ScalarMix(L)은 텐서 L개를 "
           "섞으므로 stacked[1:]를 넣으세요.",
           points=1, answers={"weighted": "tensor", "mix_encoder": "module"})
 def q1(weighted: Any, mix_encoder: Any, stacked: Any, model: Any) -> None:
@@ -34,12 +34,12 @@ def q1(weighted: Any, mix_encoder: Any, stacked: Any, model: Any) -> None:
         mixed = mix_encoder(stacked[1:])
     expect(torch.allclose(mixed, expected, atol=1e-5),
            "mix_encoder(stacked[1:]) differs from the mean: an untrained ScalarMix has uniform weights.",
-           "mix_encoder(stacked[1:])가 평균과 다릅니다. 학습하지 않은 ScalarMix의 가중치는 균등합니다.")
+           "mix_encoder(stacked[1:])의 결과가 평균과 다릅니다. 학습하지 않은 ScalarMix의 가중치는 균등합니다.")
 
 
 @exercise(2, 2, hint_en="Wrap the unpacking in try/except ValueError as err and keep err; then read the fields by "
           "name from model(**encoding, output_hidden_states=True).",
-          hint_ko="풀어 담기를 try/except ValueError as err로 감싸 err를 남기세요. 그다음 "
+          hint_ko="언패킹을 try/except ValueError as err로 감싸 err를 남기세요. 그다음 "
           "model(**encoding, output_hidden_states=True)의 필드를 이름으로 읽으세요.",
           points=1, answers={"error": "exception", "all_states": "tensors"}, text="q2_text")
 def q2(error: Any, all_states: Any, model: Any) -> None:
@@ -47,7 +47,7 @@ def q2(error: Any, all_states: Any, model: Any) -> None:
     require(all_states, "all_states")
     expect(isinstance(error, ValueError),
            f"`error` is {type(error).__name__}: keep the exception that `a, b, c = model(**encoding)` raises.",
-           f"`error` 값이 {type(error).__name__}입니다. `a, b, c = model(**encoding)`이 일으킨 예외를 담으세요.")
+           f"`error` 값이 {type(error).__name__}입니다. `a, b, c = model(**encoding)` 줄이 일으킨 예외를 담으세요.")
     n = model.config.num_hidden_layers + 1
     expect(isinstance(all_states, (tuple, list)) and len(all_states) == n,
            f"`all_states` should be the {n} tensors of out.hidden_states (h0..hL).",

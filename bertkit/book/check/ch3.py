@@ -37,7 +37,7 @@ def q1(msl_vectors: Any, h: Any, attention_mask: Any) -> None:
 
 @exercise(3, 2, hint_en="(h * mask).amax(dim=1) puts 0 in the [PAD] rows; compare it with bertkit.pool(h, "
           "attention_mask, 'max') row by row: differing = [i for i in range(len(texts)) if ...].",
-          hint_ko="(h * mask).amax(dim=1)은 [PAD] 행에 0을 넣습니다. bertkit.pool(h, attention_mask, 'max')와 "
+          hint_ko="(h * mask).amax(dim=1) 식은 [PAD] 행에 0을 넣습니다. bertkit.pool(h, attention_mask, 'max')와 "
           "행마다 비교하세요: differing = [i for i in range(len(texts)) if ...].",
           points=2, answers={"naive_max": "tensor", "differing": "ints"}, text="q2_text")
 def q2(naive_max: Any, differing: Any, h: Any, attention_mask: Any) -> None:
@@ -58,8 +58,8 @@ def q2(naive_max: Any, differing: Any, h: Any, attention_mask: Any) -> None:
 
 @exercise(3, 3, hint_en="swap_cos = {name: F.cosine_similarity(a[name], b[name], dim=-1) for name in VECTORS} with "
           "a = sentence_vectors(Q3_A) and b = sentence_vectors(Q3_B).",
-          hint_ko="a = sentence_vectors(첫 문장들), b = sentence_vectors(바꾼 문장들)로 swap_cos = "
-          "{name: F.cosine_similarity(a[name], b[name], dim=-1) for name in VECTORS}를 만드세요.",
+          hint_ko="a = sentence_vectors(첫 문장들), b = sentence_vectors(바꾼 문장들)로 dict를 만드세요: swap_cos = "
+          "{name: F.cosine_similarity(a[name], b[name], dim=-1) for name in VECTORS}",
           points=1, answers={"swap_cos": "dict"}, text="q3_text")
 def q3(swap_cos: Any, VECTORS: Any, model: Any, tokenizer: Any) -> None:
     require(swap_cos, "swap_cos")

@@ -14,7 +14,7 @@ from ._core import self_check as _self_check
 @exercise(4, 1, hint_en="bertkit.load(head='sequence-classification', num_labels=3, "
           "problem_type='multi_label_classification'); targets: float 0/1, shape (batch, 3).",
           hint_ko="bertkit.load(head='sequence-classification', num_labels=3, "
-          "problem_type='multi_label_classification'); targets는 0/1 실수, 모양 (batch, 3)입니다.",
+          "problem_type='multi_label_classification'); targets 값은 0/1 실수, 모양 (batch, 3)입니다.",
           points=1, answers={"multi": "module", "targets": "tensor", "multi_out": "output"})
 def q1(multi: Any, targets: Any, multi_out: Any, enc: Any) -> None:
     require(multi, "multi")
@@ -55,7 +55,7 @@ def q2(all_labels: Any, all_out: Any, word_ids: Any, word_labels: Any, label2id:
         previous = word_id
     got = torch.as_tensor(all_labels).reshape(-1).tolist()
     expect(len(got) == len(expected), f"all_labels has {len(got)} positions; tok_enc has {len(expected)}.",
-           f"`all_labels` 값의 자리는 {len(got)}개인데 tok_enc는 {len(expected)}개입니다.")
+           f"`all_labels` 값의 자리는 {len(got)}개인데 tok_enc의 토큰은 {len(expected)}개입니다.")
     bad = [i for i, (a, b) in enumerate(zip(got, expected)) if a != b]
     expect(not bad, f"all_labels is wrong at positions {bad[:5]}: only special tokens get -100, later sub-tokens "
            "get the I- tag.", f"`all_labels` 값이 {bad[:5]} 자리에서 틀렸습니다. 스페셜 토큰만 -100이고, 뒤의 "

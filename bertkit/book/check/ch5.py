@@ -67,7 +67,7 @@ def q3(cls0: Any, cls0_silhouette: Any, out_all: Any) -> None:
     expect(abs(float(cls0_silhouette)) < 1e-6,
            f"cls0_silhouette = {float(cls0_silhouette):.3f} is not the silhouette score of cls0 with labels: "
            "compare the rows of cls0 with each other first.", f"cls0_silhouette = {float(cls0_silhouette):.3f} 값은 "
-           "cls0와 labels의 실루엣 점수가 아닙니다. 먼저 cls0의 행끼리 비교해 보세요.")
+           "cls0 값과 labels의 실루엣 점수가 아닙니다. 먼저 cls0의 행끼리 비교해 보세요.")
 
 
 self_check = _self_check(__import__(__name__, fromlist=["_"]), 5)

@@ -58,7 +58,7 @@ def q3(klue_reads_hangul: Any, klue_layers: Any) -> None:
     require(klue_reads_hangul, "klue_reads_hangul")
     require(klue_layers, "klue_layers")
     expect(klue_reads_hangul is True, "klue/bert-base has a Korean vocabulary: does it keep Hangul syllables?",
-           "klue/bert-base는 한국어 어휘를 씁니다. 한글 음절을 지킬까요?")
+           "klue/bert-base는 한국어 어휘 집합을 씁니다. 한글 음절을 지킬까요?")
     expect(int(klue_layers) == KLUE_LAYERS, f"klue_layers = {klue_layers}: read model.config.num_hidden_layers.",
            f"klue_layers = {klue_layers} 값이 틀렸습니다. model.config.num_hidden_layers를 읽으세요.")
 

@@ -36,7 +36,7 @@ def q1(ex1: Any, sentence: Any, tokenizer: Any, model: Any) -> None:
     got = torch.as_tensor(ex1.vectors)
     expect(got.shape == expected.shape,
            f"ex1.vectors has shape {tuple(got.shape)}; one hidden-size vector per word gives {tuple(expected.shape)}.",
-           f"`ex1.vectors` 값의 모양이 {tuple(got.shape)}입니다. 단어마다 hidden 크기 벡터 하나면 {tuple(expected.shape)}입니다.")
+           f"`ex1.vectors` 값의 모양이 {tuple(got.shape)}입니다. 단어마다 은닉 크기 벡터 하나면 {tuple(expected.shape)}입니다.")
     expect(torch.allclose(got, expected, atol=1e-4),
            "ex1's vectors are not the mean of each word's pieces in the second-to-last layer.",
            "`ex1`의 벡터가 끝에서 두 번째 층에서 단어마다 서브워드 토큰의 평균이 아닙니다.")
