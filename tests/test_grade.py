@@ -174,10 +174,14 @@ def test_endless_loop_and_kernel_crash_do_not_stop_the_grader(tmp_path):
 
 def test_command_line(tmp_path, capsys):
     (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "odd.ipynb").write_text('{"cells": [{"cell_type": "code"}, 5], "metadata": [], "nbformat": 4}')
     out = tmp_path / "out.csv"
-    assert grade.main([str(tmp_path / "a.txt"), "--out", str(out), "--chapter", "7"]) == 0
-    assert "1 submissions graded" in capsys.readouterr().out
-    assert next(iter(_rows(out).values()))["notes"] == "not a notebook (NotJSONError)"
+    assert grade.main([str(tmp_path / "a.txt"), str(tmp_path / "odd.ipynb"), "--out", str(out), "--chapter", "7"]) == 0
+    assert "2 submissions graded" in capsys.readouterr().out
+    rows = _rows(out)
+    assert rows["a.txt"]["notes"] == "not a notebook (NotJSONError)" and rows["odd.ipynb"]["notes"]
+    with pytest.raises(SystemExit):
+        grade.main([str(tmp_path / "a.txt"), "--chapter", "99"])
     with pytest.raises(SystemExit):
         grade.main([str(tmp_path / "missing.ipynb")])
     assert 'bertkit-grade = "bertkit.book.grade:main"' in (BOOK.parent / "pyproject.toml").read_text()

@@ -69,7 +69,7 @@ def collect(paths: list[Path], unpack: Path) -> list[tuple[Path, str]]:
 def _collect(path: Path, shown: str, unpack: Path, found: list[tuple[Path, str]]) -> None:
     if path.name.startswith(".") or path.name in SKIPPED:
         return
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         for child in sorted(path.iterdir()):
             _collect(child, f"{shown}/{child.name}", unpack, found)
     elif path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
@@ -185,21 +185,30 @@ def _run(nb: nbformat.NotebookNode, chapter: int, timeout: float, lang: str, not
 def grade_file(path: Path, shown: str, chapter: int, timeout: float, lang: str = "en") -> Row:
     """One submission's row (never raises)."""
     row = Row(shown)
+    try:
+        _grade_into(row, path, chapter, timeout, lang)
+    except Exception as err:  # a notebook malformed in a way nbformat lets through: its row says so
+        row.points.clear()
+        row.notes.append(f"could not be graded ({type(err).__name__}: {str(err)[:120]})")
+    return row
+
+
+def _grade_into(row: Row, path: Path, chapter: int, timeout: float, lang: str) -> None:
     nb, why = read(path)
     if nb is None:
         row.notes.append(why)
-        return row
+        return
     row.student_id = written_id(nb)
     found = find_chapter(nb)
     if found != chapter:
         row.notes.append(f"a notebook of chapter {found}, not {chapter}" if found else "no chapter found")
-        return row
+        return
     result = _run(nb, chapter, timeout, lang, row.notes)
     if result is None:
-        return row
+        return
     if "error" in result:
         row.notes.append(f"grading failed: {result['error']}")
-        return row
+        return
     row.student_id = result.get("student_id") or row.student_id
     for name, ex in result["exercises"].items():
         row.points[name] = ex["points"] if ex["passed"] else 0
@@ -211,7 +220,6 @@ def grade_file(path: Path, shown: str, chapter: int, timeout: float, lang: str =
             row.report.append(f"- **{name}** {ex['message']}")
         if ex["text"] is not None:
             row.report.append(f"- **{name} in words:** " + (ex["text"].replace("\n", "\n  ") or "*(empty)*"))
-    return row
 
 
 def grade(paths: list[Path], out: Path, answers: Path | None = None, *, timeout: float = 300, jobs: int = 2,
@@ -236,8 +244,11 @@ def grade(paths: list[Path], out: Path, answers: Path | None = None, *, timeout:
 
 
 def _peek_chapter(path: Path) -> int | None:
-    nb, _ = read(path)
-    return find_chapter(nb) if nb is not None else None
+    try:
+        nb, _ = read(path)
+        return find_chapter(nb) if nb is not None else None
+    except Exception:  # graded (and noted) later, like any file that is not a notebook
+        return None
 
 
 def _write_csv(out: Path, rows: list[Row], checks: dict) -> None:
@@ -271,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(p) for p in args.submissions if not p.exists()]
     if missing:
         parser.error(f"no such file or folder: {', '.join(missing)}")
+    if args.chapter is not None and args.chapter not in chapters():
+        parser.error(f"--chapter must be one of {sorted(chapters())}")
     rows = grade(args.submissions, args.out, args.answers, timeout=args.timeout, jobs=args.jobs,
                  chapter=args.chapter, lang=args.lang)
     print(f"{len(rows)} submissions graded: {args.out}")
