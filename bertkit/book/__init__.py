@@ -6,8 +6,8 @@
 
 Modules: :mod:`~bertkit.book.notebook` (``glue``: numbers from a run into the prose),
 :mod:`~bertkit.book.reviews` (the review data set), :mod:`~bertkit.book.fonts` (a Korean-capable matplotlib
-font), :mod:`~bertkit.book.ratsnlp_compat` (imported on demand) and ``bertkit.book.check`` (the exercises'
-answer checks).
+font), :mod:`~bertkit.book.ratsnlp_compat` (imported on demand), ``bertkit.book.check`` (the exercises'
+answer checks) and :mod:`~bertkit.book.grade` (grades students' notebooks: ``python -m bertkit.book.grade``).
 """
 
 from .fonts import use_korean_font
