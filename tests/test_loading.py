@@ -89,7 +89,8 @@ def test_a_local_directory_that_is_not_a_checkpoint_is_an_error(tmp_path):
 
 
 class _FakeAuto:
-    """An Auto class whose cache lookup misses and whose hub call does what ``online`` says."""
+    """An Auto class whose cache lookup misses and whose hub call does what ``online`` says (put in place of
+    ``AutoTokenizer`` for the public :func:`bertkit.load_tokenizer`)."""
 
     def __init__(self, online):
         self.online = online
@@ -110,7 +111,8 @@ def test_a_hub_reachable_through_a_proxy_is_used_even_when_direct_connections_fa
 
     monkeypatch.setattr(socket, "create_connection", blocked)
     loaded = object()
-    assert loading._from_pretrained(_FakeAuto(lambda: loaded), "some-org/some-bert") is loaded
+    monkeypatch.setattr(loading, "AutoTokenizer", _FakeAuto(lambda: loaded))
+    assert bertkit.load_tokenizer("some-org/some-bert") is loaded
 
 
 def _raise_chained(error: BaseException):
@@ -134,14 +136,16 @@ def _raise_chained(error: BaseException):
     ],
     ids=lambda e: type(e).__name__,
 )
-def test_hub_errors_that_mean_unreachable_become_checkpoint_unavailable(error):
+def test_hub_errors_that_mean_unreachable_become_checkpoint_unavailable(monkeypatch, error):
+    monkeypatch.setattr(loading, "AutoTokenizer", _FakeAuto(_raise_chained(error)))
     with pytest.raises(CheckpointUnavailableError, match="can't be reached") as info:
-        loading._from_pretrained(_FakeAuto(_raise_chained(error)), "some-org/some-bert")
+        bertkit.load_tokenizer("some-org/some-bert")
     assert info.value.__cause__ is not None, "the hub's own error stays attached"
 
 
-def test_a_missing_repository_is_not_reported_as_unreachable():
+def test_a_missing_repository_is_not_reported_as_unreachable(monkeypatch):
     error = OSError("some-org/typo is not a valid model identifier")
+    monkeypatch.setattr(loading, "AutoTokenizer", _FakeAuto(_raise_chained(error)))
     with pytest.raises(OSError) as info:
-        loading._from_pretrained(_FakeAuto(_raise_chained(error)), "some-org/typo")
+        bertkit.load_tokenizer("some-org/typo")
     assert not isinstance(info.value, CheckpointUnavailableError)
