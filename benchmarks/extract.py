@@ -19,7 +19,6 @@ what one large fp32 ``torch.matmul`` reaches on this machine, measured in the sa
 from __future__ import annotations
 
 import argparse
-import importlib
 import itertools
 import json
 import math
@@ -95,19 +94,19 @@ def child(method: str, n: int, batch_size: int, checkpoint: str | None, save: st
             vectors = extract(items, model=model, tokenizer=tokenizer, layers=layers, batch_size=batch_size,
                               progress=False)
             return vectors[:, -1]  # the last layer, for the agreement check
-    elif method.startswith("extract-"):  # --precision: extract at each compute precision, last layer, mean
+    elif method.startswith("extract-"):  # --dtypes: extract at each compute dtype, last layer, mean
         tokenizer, model = bertkit.load(path)
         chosen = method.removeprefix("extract-")
         if "-g" in chosen:  # --int8-groups: extract-int8-g64 runs int8 with 64 features per activation scale
-            import bertkit.openvino_encoder
+            import bertkit.fast.openvino_encoder
 
             chosen, group = chosen.split("-g")
-            bertkit.openvino_encoder.INT8_GROUP_SIZE = int(group)
+            bertkit.fast.openvino_encoder.INT8_GROUP_SIZE = int(group)
         if chosen.endswith("-pytorch"):  # the fallback a machine without OpenVINO gets (autocast, torch.ao int8)
-            import bertkit.openvino_encoder
+            import bertkit.fast.openvino_encoder
 
             chosen = chosen.removesuffix("-pytorch")
-            bertkit.openvino_encoder.available = lambda name: (False, "the benchmark's -pytorch row")
+            bertkit.fast.openvino_encoder.available = lambda name: (False, "the benchmark's -pytorch row")
             warnings.filterwarnings("ignore", message=".*computing with PyTorch instead")
 
         def encode(items):
@@ -147,10 +146,8 @@ def child(method: str, n: int, batch_size: int, checkpoint: str | None, save: st
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     if save:
         np.save(save, np.asarray(vectors, dtype=np.float32))
-    onednn_module = importlib.import_module("bertkit.onednn")
-    onednn = any(onednn_module._ONEDNN_FASTER.values()) if method.startswith("bertkit") else None
     return {"method": method, "seconds": elapsed, "cpu_seconds": cpu, "texts": len(texts), "peak_rss": _peak_rss(),
-            "rss_ready": rss_ready, "threads": torch.get_num_threads(), "load": os.getloadavg()[0], "onednn": onednn,
+            "rss_ready": rss_ready, "threads": torch.get_num_threads(), "load": os.getloadavg()[0],
             "warm_seconds": warm_seconds}
 
 
@@ -260,7 +257,7 @@ def matmul_rates(size: int = 2048, repeats: int = 8) -> dict[str, float]:
 
 
 def precision_table(args, common: list[str]) -> None:
-    """--precision: extract at each precision vs SentenceTransformer.encode and ONNX Runtime int8, one run."""
+    """--dtypes: extract at each compute dtype vs SentenceTransformer.encode and ONNX Runtime int8, one run."""
     import numpy as np
 
     methods = ["extract-float32", "extract-bfloat16", "extract-int8", "sentence-transformers", "onnx-int8",
@@ -388,10 +385,10 @@ def main() -> None:
     parser.add_argument("--big-n", type=int, default=100_000)
     parser.add_argument("--big-layers", default="all", help="layers for --big (default all: the largest rows)")
     parser.add_argument("--profile", action="store_true", help="profile bertkit.extract on --n texts")
-    parser.add_argument("--precision", action="store_true",
+    parser.add_argument("--dtypes", action="store_true",
                         help="extract at float32, bfloat16 and int8 vs SentenceTransformer.encode and ONNX Runtime int8")
     parser.add_argument("--int8-groups", default="",
-                        help="with --precision, also int8 at these activation group sizes, e.g. 32,64,384")
+                        help="with --dtypes, also int8 at these activation group sizes, e.g. 32,64,384")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--save", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -417,7 +414,7 @@ def main() -> None:
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f} at start")
-    if args.precision:
+    if args.dtypes:
         precision_table(args, common)
         return
     if args.big:
@@ -441,9 +438,8 @@ def main() -> None:
                 save = os.path.join(tmp, f"{method}.npy")
                 results[method].append(run_child([*common, "--child", method, "--save", save]))
                 r = results[method][-1]
-                chose = {None: "", True: ", oneDNN", False: ", default matmul"}[r["onednn"]]
                 print(f"  round {round_ + 1} {method:22s} {r['texts'] / r['seconds']:7.1f} texts/s, "
-                      f"{r['cpu_seconds'] / r['seconds']:.2f} cores busy (load {r['load']:.1f}{chose})", flush=True)
+                      f"{r['cpu_seconds'] / r['seconds']:.2f} cores busy (load {r['load']:.1f})", flush=True)
         import numpy as np
 
         vectors = {m: np.load(os.path.join(tmp, f"{m}.npy")) for m in methods}

@@ -9,6 +9,7 @@
 """
 
 from .encoding import encode, max_input_length, run
+from .extract_setup import DTYPE
 from .extraction import extract, token_vectors
 from .hangul import hangul_kept, reads_hangul
 from .hooks import Captured, capture, find_module
@@ -38,7 +39,7 @@ from .words import CUT_PIECES, SUBTOKEN_POOLING, WordVectors, whitespace_spans, 
 __version__ = "0.2.0"
 
 __all__ = [
-    "BUNDLED_SHA256", "HEADS", "LAYER_POOLING", "POOLING", "PROJECTION",
+    "BUNDLED_SHA256", "DTYPE", "HEADS", "LAYER_POOLING", "POOLING", "PROJECTION",
     "Captured", "CheckpointUnavailableError", "ChecksumError", "InputsTable", "ScalarMix", "TokenizerMismatchError",
     "as_texts", "build_inputs", "check_visible", "vocab_fingerprint", "bundled_model_path", "capture", "check_tokenizer", "combine_layers", "cosine_matrix",
     "encode", "extract", "find_module", "hangul_kept", "is_bundled", "layer_indices", "load", "load_tokenizer", "max_input_length", "plot_2d",

@@ -8,10 +8,8 @@
     ...     shards = bertkit.distributed.extract(texts, client=client, out_dir="vectors/", layers="all")
     >>> vectors = bertkit.distributed.load_shards(shards)                    # (n_texts, 7, 384), memory-mapped
 
-Why Dask and not Ray: both are kept public engines. Dask and distributed are pure-Python wheels of a few MB;
-Ray 2.60's wheel alone is 79 MB, and its head node (GCS, raylet, dashboard) is heavy for a 2-core machine that
-also runs the tests. A local Dask cluster of two worker processes serves the test in seconds. A Dask ``Client`` connects the same way to a cluster of many
-machines (``Client("tcp://scheduler:8786")``, or dask-jobqueue / dask-kubernetes), so nothing here is local-only.
+A Dask ``Client`` connects the same way to a cluster of many machines (``Client("tcp://scheduler:8786")``, or
+dask-jobqueue / dask-kubernetes), so nothing here is local-only (why Dask: benchmarks/README.md).
 
 How it works: ``texts`` becomes a ``dask.bag.Bag`` (a list is cut into ``npartitions`` pieces; a bag you built
 with ``db.read_text`` is used as it is, so the corpus never has to fit on one machine). Each partition is one

@@ -1,7 +1,11 @@
-"""extract(dtype=...): the fidelity bounds bertkit.precision documents, proof of the path that ran, fallbacks."""
+"""extract(dtype=...): the fidelity bounds bertkit.fast documents, proof of the path that ran, fallbacks, and that
+float32 never imports bertkit.fast."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,9 +15,9 @@ import torch
 from torch import nn
 
 import bertkit
-import bertkit.precision as precision
-from bertkit import openvino_encoder
+import bertkit.fast as precision
 from bertkit.extraction import extract
+from bertkit.fast import onednn, openvino_encoder
 
 TEXTS = [
     "I love Paris.",
@@ -90,7 +94,7 @@ def test_bfloat16_runs_openvino_in_bfloat16_every_vector_within_cosine_0_9999(lo
     assert set(spy.built[0].matmul_precisions()) == {"bf16"}, spy.built[0].matmul_precisions()
     assert vectors.dtype == np.float32  # output_dtype= is the output's, unchanged by dtype=
     cos = _cosines(vectors, reference)
-    assert cos.min() >= 0.9999, cos  # the bound bertkit/precision.py documents
+    assert cos.min() >= 0.9999, cos  # the bound bertkit/fast/__init__.py documents
     assert cos.min() < 1.0  # it really computed differently
 
 
@@ -108,7 +112,7 @@ def test_int8_runs_int8_matmuls_with_the_issue_fidelity(loaded, reference, monke
     assert set(kernels) <= {"u8", "i8"} and sum(kernels.values()) >= 6 * model.config.num_hidden_layers, kernels
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters())), "the model was changed"
     cos = _cosines(vectors, reference)
-    # issue 15's bounds (bertkit/precision.py documents them): mean >= 0.995, every vector >= 0.98
+    # issue 15's bounds (bertkit/fast/__init__.py documents them): mean >= 0.995, every vector >= 0.98
     assert cos.mean() >= 0.995 and cos.min() >= 0.98, (cos.mean(), cos.min())
     assert cos.min() < 0.99999  # really quantized
 
@@ -188,10 +192,43 @@ def test_a_model_openvino_cannot_convert_falls_back_with_a_warning(loaded, refer
         raise RuntimeError("unsupported operation")
 
     monkeypatch.setattr(openvino_encoder, "compiled", refuse)
+    monkeypatch.setattr(onednn, "ONEDNN", True)  # the float32 layers int8 leaves go through the packed private ops
+    packed = []
+    real = onednn._packed_forward
+    monkeypatch.setattr(onednn, "_packed_forward", lambda *args: packed.append(1) or real(*args))
     with pytest.warns(UserWarning, match="could not compile.*unsupported operation.*PyTorch"):
         vectors = extract(TEXTS, model=model, tokenizer=tokenizer, dtype="int8", progress=False)
     cos = _cosines(vectors, reference)
     assert cos.mean() >= 0.97 and cos.min() >= 0.90, (cos.mean(), cos.min())  # torch.ao's documented bounds
+    assert packed or not onednn._onednn_available(), "the packed oneDNN path did not run"
+    assert not [m for m in model.modules() if "forward" in m.__dict__], "a packed forward was left behind"
+
+
+@pytest.mark.parametrize("onednn_on", [True, False])
+def test_packed_linears_agree_with_pytorch_and_are_removed(loaded, monkeypatch, onednn_on):
+    tokenizer, model = loaded
+    monkeypatch.setattr(onednn, "ONEDNN", onednn_on)
+    batch = tokenizer(TEXTS[:4], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        expected = model(**batch).last_hidden_state
+        with onednn.packed_linears(model):
+            replaced = [m for m in model.modules() if "forward" in m.__dict__]
+            got = model(**batch).last_hidden_state
+    assert bool(replaced) == (onednn_on and onednn._onednn_available())
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+    assert not [m for m in model.modules() if "forward" in m.__dict__]
+
+
+def test_float32_imports_none_of_the_fast_package():
+    code = (
+        "import sys, bertkit\n"
+        "bertkit.extract(['a short text', 'another one'], progress=False)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('bertkit.fast', 'openvino', 'nncf'))))"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 def test_without_the_instructions_it_warns_and_computes_float32(loaded, reference, monkeypatch):

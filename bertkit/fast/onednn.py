@@ -1,7 +1,8 @@
-"""The packed oneDNN fast path for the encoder's ``nn.Linear`` layers on a CPU, used by :func:`bertkit.extract`.
+"""The packed oneDNN path for float32 ``nn.Linear`` layers on a CPU: the layers that int8 leaves in float32 when
+PyTorch computes ``extract(..., dtype="int8")`` (see :mod:`bertkit.fast`).
 
-    >>> import bertkit.onednn
-    >>> bertkit.onednn.ONEDNN = False     # force PyTorch's default matrix multiply
+    >>> import bertkit.fast.onednn
+    >>> bertkit.fast.onednn.ONEDNN = False     # force PyTorch's default matrix multiply
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""The encoder compiled by OpenVINO: how ``extract(..., precision="bfloat16" | "int8")`` runs on a CPU.
+"""The encoder compiled by OpenVINO: how ``extract(..., dtype="bfloat16" | "int8")`` runs on a CPU.
 
-:func:`bertkit.precision.prepare` builds an :class:`OpenVINOEncoder` for those two precisions on a CPU. It exports
-the encoder (``model.base_model``) with ``torch.export`` and converts it with ``openvino.convert_model`` into a
-graph whose outputs are exactly the hidden states the call asked for (:func:`convert`), then compiles it for the
-CPU plugin:
+:func:`bertkit.fast.prepare` builds an :class:`OpenVINOEncoder` for those two dtypes on a CPU. It exports the
+encoder (``model.base_model``) with ``torch.export`` and converts it with ``openvino.convert_model`` into a graph
+whose outputs are exactly the hidden states the call asked for (:func:`convert`), then compiles it for the CPU
+plugin:
 
 - ``"bfloat16"``: ``INFERENCE_PRECISION_HINT="bf16"``. Matrix multiplies run in bfloat16 (AVX-512 BF16 / AMX);
   OpenVINO keeps layer norms, softmax and the other sensitive reductions in float32.
@@ -12,18 +12,13 @@ CPU plugin:
   activations as they arrive, one scale per group of :data:`INT8_GROUP_SIZE` input features
   (``DYNAMIC_QUANTIZATION_GROUP_SIZE``), then multiplies in int8 (AVX-512 VNNI / AMX). Because every scale belongs
   to one token of one text, a text's vector does not depend on the other texts in its batch or on a calibration
-  set (static int8, calibrated with ``nncf.quantize``, was faster but put some vectors below cosine 0.97).
+  set.
 
-Why OpenVINO and not PyTorch: measured in one run on the bundled model (benchmarks/README.md), bfloat16 by
-``torch.autocast`` reached 0.74x the texts/s of ONNX Runtime's dynamic int8 (OpenVINO bfloat16: 0.93x), and
-``torch.ao`` dynamic int8 0.74x with a minimum cosine of 0.94 to float32 (OpenVINO int8: 1.18x, 0.995); torchao's
-int8 needs ``torch.compile``, which did not finish in 15 minutes on a 2-core CPU. OpenVINO's CPU plugin fuses
-attention, layer norm and the activation quantization into its kernels.
-
-The compiled encoder is cached per model, precision, set of layers and input names, and rebuilt when any of the
+The compiled encoder is cached per model, dtype, set of layers and input names, and rebuilt when any of the
 model's parameters changed in place (a training step) or was replaced. The first call pays for the export,
-conversion and compilation: 5.3 s for bfloat16 and 6.7 s for int8 on the bundled model with 64 texts on a 2-core
-CPU (float32: 1.0 s); later calls reuse them.
+conversion and compilation; later calls reuse them. Threads may share one compiled encoder: each thread runs its
+own infer request. Why OpenVINO rather than PyTorch's own bfloat16 and int8, with the measurements:
+benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -45,19 +40,18 @@ from torch import Tensor, nn
 __all__ = ["INT8_GROUP_SIZE", "OpenVINOEncoder", "available", "compiled", "convert"]
 
 INT8_GROUP_SIZE = 128
-"""Input features that share one activation scale in the int8 path (per token). Smaller groups are more faithful:
-minimum cosine to float32 0.9965 with 64, 0.9946 with 128 and 0.9857 with 384 on 800 texts; their speeds were
-within one run's noise (benchmarks/README.md)."""
+"""Input features that share one activation scale in the int8 path (per token). Smaller groups are more faithful
+(fidelity per group size: benchmarks/README.md)."""
 
 _MODULES = {"bfloat16": ("openvino",), "int8": ("openvino", "nncf")}
 
 
-def available(precision: str) -> tuple[bool, str]:
-    """Whether the packages the OpenVINO path of ``precision`` needs are installed, and if not, which to install."""
-    missing = [name for name in _MODULES.get(precision, ()) if importlib.util.find_spec(name) is None]
+def available(dtype: str) -> tuple[bool, str]:
+    """Whether the packages the OpenVINO path of ``dtype`` needs are installed, and if not, which to install."""
+    missing = [name for name in _MODULES.get(dtype, ()) if importlib.util.find_spec(name) is None]
     if missing:
         return False, f"pip install {' '.join(missing)}"
-    return precision in _MODULES, ""
+    return dtype in _MODULES, ""
 
 
 def _quiet(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -127,19 +121,19 @@ def convert(encoder: nn.Module, names: Sequence[str], needed: Sequence[int]) -> 
 
 
 class OpenVINOEncoder:
-    """A converted encoder (:func:`convert`) compiled for the CPU at ``precision``; :meth:`states` runs it.
+    """A converted encoder (:func:`convert`) compiled for the CPU at ``dtype``; :meth:`states` runs it.
 
     ``names`` are the model inputs each batch carries (``input_ids``, ``attention_mask``, and ``token_type_ids``
     where the tokenizer makes them); ``needed`` the hidden states the graph outputs.
     """
 
-    def __init__(self, graph: Any, config: Any, precision: str, names: Sequence[str], needed: Sequence[int]) -> None:
+    def __init__(self, graph: Any, config: Any, dtype: str, names: Sequence[str], needed: Sequence[int]) -> None:
         import openvino as ov
 
-        self.config, self.precision = config, precision
+        self.config, self.dtype = config, dtype
         self.names, self.needed = _input_order(names), tuple(needed)
         settings: dict[str, Any] = {"INFERENCE_NUM_THREADS": torch.get_num_threads(), "PERFORMANCE_HINT": "LATENCY"}
-        if precision == "int8":
+        if dtype == "int8":
             import nncf
 
             graph = _quiet(nncf.compress_weights, graph.clone(), mode=nncf.CompressWeightsMode.INT8_ASYM)
@@ -165,7 +159,7 @@ class OpenVINOEncoder:
         if tuple(needed) != self.needed or not set(self.names) <= set(batch):
             raise ValueError(
                 f"this encoder was compiled for layers {self.needed} and inputs {self.names}, "
-                f"not {tuple(needed)} and {tuple(batch)}: compile another with bertkit.openvino_encoder.compiled."
+                f"not {tuple(needed)} and {tuple(batch)}: compile another with bertkit.fast.openvino_encoder.compiled."
             )
         request = getattr(self._local, "request", None)
         if request is None:
@@ -196,15 +190,15 @@ def _cached(encoder: nn.Module, key: tuple, fingerprint: tuple, build: Callable[
     return hit[1]
 
 
-def compiled(encoder: nn.Module, precision: str, names: Sequence[str], needed: Sequence[int]) -> OpenVINOEncoder:
+def compiled(encoder: nn.Module, dtype: str, names: Sequence[str], needed: Sequence[int]) -> OpenVINOEncoder:
     """The cached :class:`OpenVINOEncoder` of ``encoder`` for these inputs and layers, built if new or stale.
 
-    The converted graph is cached too, so a second precision on the same model and layers only compiles.
+    The converted graph is cached too, so a second dtype on the same model and layers only compiles.
     """
     fingerprint, names, needed = _fingerprint(encoder), _input_order(names), tuple(needed)
 
     def build() -> OpenVINOEncoder:
         graph = _cached(encoder, ("graph", names, needed), fingerprint, lambda: convert(encoder, names, needed))
-        return OpenVINOEncoder(graph, encoder.config, precision, names, needed)
+        return OpenVINOEncoder(graph, encoder.config, dtype, names, needed)
 
-    return _cached(encoder, (precision, names, needed, torch.get_num_threads()), fingerprint, build)
+    return _cached(encoder, (dtype, names, needed, torch.get_num_threads()), fingerprint, build)
