@@ -22,13 +22,13 @@ export BERTKIT_CHECK_STRICT := 1
 install: $(STAMP)
 
 # ratsnlp's last release pins transformers 4.28 and an old Lightning, so it is installed without its
-# dependencies; bertkit.ratsnlp_compat makes the parts the book uses work on today's versions.
-# pip byte-compiles every installed file one at a time (about 40 s here); compileall does the same files on
+# dependencies; bertkit.book.ratsnlp_compat makes the parts the book uses work on today's versions.
+# pip byte-compiles every installed file one at a time; compileall does the same files on
 # every core afterwards. Every file gets its .pyc at install time either way, so runs with PYTHONDONTWRITEBYTECODE
 # set never compile an import again. compileall's status is ignored as pip ignores it: a few files are not
 # meant for this Python (torch/testing/_internal/py312_intrinsics.py). Beside it, one import fills the caches a
-# first import builds: numba compiles pacmap's functions when pacmap is imported (16 s on one core here, 2 s once
-# cached beside the package) and matplotlib lists the fonts; otherwise every chapter kernel that starts before the
+# first import builds: numba compiles pacmap's functions when pacmap is imported (cached beside the package) and
+# matplotlib lists the fonts; otherwise every chapter kernel that starts before the
 # caches exist (chapters 5 and 6 in both editions, at the same time) builds them again.
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -89,11 +89,10 @@ html:
 
 # Each step is a goal of its own and `make -k` runs all of them, so a failing step does not hide the other
 # results. First the chapters on the default model (they fill the book's cache; the longest start first); then
-# three things at once, as they leave each other's cores idle otherwise: lint (mypy without its cache is half a
-# minute on one core), the chapters on the family checkpoints, and the book followed by bertkit's tests (the
-# browser tests need the book; much of their time is spent waiting on Chromium). Lint beside the first step
-# instead was slower in a fresh-clone run (10 min 14 s against 9 min 45 s). Output sync keeps each step's output
-# together: a step prints when it is done.
+# three things at once, as they leave each other's cores idle otherwise: lint, the chapters on the family
+# checkpoints, and the book followed by bertkit's tests (the browser tests need the book; much of their time is
+# spent waiting on Chromium). The timings behind this order are in benchmarks/README.md. Output sync keeps each
+# step's output together: a step prints when it is done.
 test: install
 	rm -rf $(NB_CACHE) $(FAMILY_DIR)
 	$(PY) tests/families.py $(FAMILY_DIR)
@@ -134,7 +133,7 @@ test-families:
 test-html: html
 	$(PY) tests/nbmake_cache.py --verify $(NB_CACHE) $(EXPECT)
 
-# ruff (bertkit/ and tests/) and mypy (bertkit/), configured in pyproject.toml; first, as they take seconds
+# ruff (bertkit/ and tests/) and mypy (bertkit/), configured in pyproject.toml
 # CHECK_CHAPTERS=1: also fail when a chapter is not formatted to the page's width (tools/format_chapters.py
 # --check, book/ruff.toml). Off until the chapters have been formatted once with `python tools/format_chapters.py`.
 CHECK_CHAPTERS ?=

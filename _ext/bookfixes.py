@@ -1,6 +1,6 @@
 """Small fixes to the HTML that Jupyter Book 1.x produces on Sphinx 7: clean consoles.
 
-(The Hangul web fonts are in ``webfonts.py``, MathJax in ``offline_math.py``, Korean search in
+(The Hangul web fonts are in ``webfonts.py``, math as MathML in ``offline_math.py``, Korean search in
 ``korean_search.py``.)
 
 sphinx-thebe registers its configuration script through both Sphinx's registry and the HTML builder, so
