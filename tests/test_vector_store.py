@@ -20,7 +20,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def vectors(tokenizer, model):
-    return bertkit.extract(TEXTS, model=model, tokenizer=tokenizer, progress=False)[:, 0]
+    return bertkit.extract(TEXTS, model=model, tokenizer=tokenizer, pooling="mean", progress=False)[:, 0]
 
 
 @pytest.fixture
@@ -93,8 +93,11 @@ def test_other_widths_are_stored_with_their_transform(tmp_path, tokenizer, model
 
 def test_normalized_is_checked_against_the_norms(tmp_path, tokenizer, model, vectors):
     meta = bertkit.describe_vectors(tokenizer, model, layers=[-1], pooling="mean", normalized=True)
+    lengths = np.linspace(2.0, 5.0, len(vectors), dtype=np.float32)[:, None]  # norms far from 1, whatever extract gave
     with pytest.raises(ValueError, match="normalized=True but"):
-        bertkit.save_vectors(tmp_path / "v.npy", vectors, meta)
+        bertkit.save_vectors(tmp_path / "v.npy", _unit(vectors) * lengths, meta)
+    with pytest.raises(ValueError, match="normalized=True but"):
+        bertkit.save_vectors(tmp_path / "v.npy", _unit(vectors) * 1.01, meta)
     bertkit.save_vectors(tmp_path / "v.npy", _unit(vectors), meta)
     raw = bertkit.describe_vectors(tokenizer, model, layers=[-1], pooling="mean", normalized=False)
     bertkit.save_vectors(tmp_path / "raw.npy", _unit(vectors), raw)  # unit vectors may be stored as not normalized
