@@ -1,5 +1,7 @@
-"""The exercise checks (bertkit.book.check): one per exercise, blank and wrong answers fail with a message that
-says what to do, hints exist in both languages, and the chapters run every check right after its solution.
+"""The exercise checks (bertkit.book.check): one per exercise; blank and wrong answers show ✗ with a message that
+says what to do (never the expected answer) and return, or raise in strict mode; answers of the wrong type get a
+message naming what was expected; hints exist in both languages; the chapters run every check right after its
+solution.
 
 That the solutions pass their checks is tested where they run: the book build and nbmake execute each chapter,
 whose solution cell is followed by its check cell (asserted below). Checks of exercises that train models are
