@@ -181,8 +181,10 @@ def test_install_cell_pins_the_package_version():
     version = re.search(r'^version = "([^"]+)"$', project, re.MULTILINE).group(1)
     url = editions.config(ROOT)["repository"]["url"]
     for rel in GENERATED:
-        installs = re.findall(r'"bertkit\[book\] @ git\+([^"]+)"', "\n".join(source(c) for c in _nb(rel)["cells"]))
-        assert installs == [f"{url}@v{version}"], f"{rel}: installs {installs}, not v{version} of pyproject.toml"
+        for label, nb in (("generated", _nb(rel)), ("committed", json.loads((ROOT / rel).read_text(encoding="utf-8")))):
+            installs = re.findall(r'"bertkit\[book\] @ git\+([^"]+)"', "\n".join(source(c) for c in nb["cells"]))
+            assert installs == [f"{url}@v{version}"], (
+                f"{label} {rel} installs {installs}, not v{version} of pyproject.toml: {REGENERATE}")
 
 
 @pytest.mark.parametrize("rel", sorted(GENERATED), ids=str)
