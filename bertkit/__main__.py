@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("corpus", help="text file, UTF-8, one text per line; '-' reads standard input")
     extract.add_argument("-o", "--output", required=True, metavar="VECTORS.npy", help="where to write the array")
     extract.add_argument("--layers", default="-1", help="which hidden states: -1, -4:, 0,3,6 or all (default: -1)")
-    extract.add_argument("--pooling", default="mean", choices=POOLING, help="how tokens become one vector (default: mean)")
+    extract.add_argument("--pooling", default="auto", choices=("auto", *POOLING), help="how tokens become one vector: auto (default) is the checkpoint's own sentence recipe (pooling, normalization, default prompt), as sentence-transformers encodes")
+    extract.add_argument("--prompt-name", default=None, help="the checkpoint's prompt to put before every line, e.g. query or passage for e5")
     extract.add_argument("--checkpoint", default=None, help="hub id or local directory (default: $BERTKIT_MODEL, else the bundled all-MiniLM-L6-v2)")
     extract.add_argument("--batch-size", type=int, default=32, help="texts per forward pass (default: 32)")
     extract.add_argument("--max-length", type=int, default=None, help="longest input in tokens (default: the model's limit)")
@@ -133,6 +134,7 @@ def run_extract(args: argparse.Namespace) -> int:
             checkpoint=args.checkpoint,
             layers=layers,
             pooling=args.pooling,
+            prompt_name=args.prompt_name,
             batch_size=args.batch_size,
             max_length=args.max_length,
             long_texts=args.long_texts,

@@ -80,7 +80,8 @@ def extract(
                 "and write their own shards to out_dir=."
             )
     if options.get("pooling", "mean") is None:
-        raise ValueError("bertkit.distributed.extract needs a pooling mode (pooling=None token vectors stay local).")
+        raise ValueError("bertkit.distributed.extract needs a pooling mode ('auto' or one of bertkit.POOLING); "
+                         "token vectors (bertkit.token_vectors) stay local.")
     if out_dir is not None:
         out_dir = Path(out_dir)
         if not out_dir.is_dir():

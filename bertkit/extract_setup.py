@@ -54,6 +54,7 @@ class Call:
 
     texts: Sequence[str] | Iterable[str]
     tokenizer: PreTrainedTokenizerBase
+    model: PreTrainedModel
     states: Callable[[dict[str, Tensor]], dict[int, Tensor]]
     device: torch.device
     wanted: list[int]
@@ -89,7 +90,7 @@ class Call:
                                            dynamic_ncols=True))
             stack.enter_context(evaluating(model))  # before the fast path: OpenVINO exports it as it runs
             states, device = _states(stack, encoder, tokenizer, dtype, sorted(set(wanted)))
-            yield cls(texts, tokenizer, states, device, wanted, encoder.config.hidden_size, batch_size, max_length,
+            yield cls(texts, tokenizer, model, states, device, wanted, encoder.config.hidden_size, batch_size, max_length,
                       long_texts, stride, np_dtype, bar, Truncations())
 
 

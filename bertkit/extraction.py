@@ -16,8 +16,8 @@ How it works, in the order things happen:
 2. Each batch runs through the bare encoder (``model.base_model``: a task head is never computed) in eval mode
    without gradients. Only the layers asked for are kept, and the forward pass stops after the highest of them
    (:mod:`bertkit.forward`; the pooler never runs).
-3. Each layer is pooled with :func:`bertkit.pool` in the model's dtype, converted to ``dtype`` and written back
-   in input order.
+3. Each layer is pooled with :func:`bertkit.pool` (``pooling="auto"``: the checkpoint's own recipe, normalized
+   where it says so), converted to ``output_dtype`` and written back in input order.
 
 With ``out="vectors.npy"`` the rows of each block are appended to the file as soon as they are computed, so
 memory stays flat however long the corpus is (the writer is :mod:`bertkit.npy_stream`).
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ from .layers import LayerSpec
 from .long_texts import pool_chunks
 from .npy_stream import write_npy
 from .pooling import POOLING, pool
+from .recipe import sentence_recipe
 
 __all__ = ["extract", "token_vectors"]
 
@@ -52,7 +54,9 @@ def extract(
     tokenizer: PreTrainedTokenizerBase | None = None,
     model: PreTrainedModel | None = None,
     layers: LayerSpec = -1,
-    pooling: str = "mean",
+    pooling: str = "auto",
+    prompt_name: str | None = None,
+    prompt: str | None = None,
     batch_size: int = 32,
     max_length: int | None = None,
     long_texts: str = "error",
@@ -73,7 +77,19 @@ def extract(
         layers: which hidden states: an index (``-1`` the last layer, ``0`` the embedding layer), a list
             (``[0, 3, 6]``), a slice (``slice(-4, None)``) or ``"all"`` (all ``num_hidden_layers + 1``);
             see :func:`bertkit.layer_indices`.
-        pooling: one of :data:`bertkit.POOLING` (``"cls"``, ``"mean"``, ``"max"``, ``"mean_sqrt_len"``).
+        pooling: ``"auto"`` (the default): the checkpoint's own sentence recipe (:func:`bertkit.sentence_recipe`:
+            its sentence-transformers pooling, then L2 normalization where its pipeline ends with ``Normalize``;
+            mean pooling without normalization for a checkpoint that ships no recipe), as
+            ``SentenceTransformer.encode`` does; or one of :data:`bertkit.POOLING` (``"cls"``, ``"mean"``,
+            ``"max"``, ``"mean_sqrt_len"``), never normalized.
+        prompt_name: the checkpoint's prompt to put before every text (e5: ``"query"`` or ``"passage"``; see
+            ``sentence_recipe(...).prompts``). Without it, ``pooling="auto"`` puts the checkpoint's default prompt,
+            if it names one, as sentence-transformers does.
+        prompt: a text to put before every text, instead of a named prompt.
+
+            With ``pooling="auto"`` the vectors equal ``SentenceTransformer(checkpoint).encode(texts)`` for texts
+            within the length sentence-transformers truncates to (``sentence_recipe(...).max_length``); pass that
+            as ``max_length`` to cut longer texts where it does.
         batch_size: texts per forward pass.
         max_length: longest input in tokens, special tokens included; default the model's limit
             (:func:`bertkit.max_input_length`).
@@ -99,15 +115,18 @@ def extract(
             text longer than ``max_length`` with ``long_texts="error"``.
         IndexError: a layer the model does not have (the message gives the valid range).
     """
-    if pooling not in POOLING:
+    if pooling != "auto" and pooling not in POOLING:
         raise ValueError(
-            f"Unknown pooling {pooling!r}. Valid: {POOLING}; for token vectors use bertkit.token_vectors."
+            f"Unknown pooling {pooling!r}. Valid: 'auto' or {POOLING}; for token vectors use bertkit.token_vectors."
         )
+    if prompt is not None and prompt_name is not None:
+        raise ValueError("Pass prompt_name= (one of the checkpoint's prompts) or prompt= (your own text), not both.")
     path = checked_out(out)
     with Call.open(texts, checkpoint=checkpoint, tokenizer=tokenizer, model=model, layers=layers,
                    batch_size=batch_size, max_length=max_length, long_texts=long_texts, stride=stride, dtype=dtype,
                    output_dtype=output_dtype, progress=progress) as call:
-        rows = (_pooled_block(call, start, block, pooling) for start, block in blocks(call.texts))
+        how = _Pooling.resolve(call, pooling, prompt_name, prompt)
+        rows = (_pooled_block(call, start, block, how) for start, block in blocks(call.texts))
         result: np.ndarray
         if path is not None:
             result = write_npy(path, rows, (len(call.wanted), call.hidden), call.dtype)
@@ -154,8 +173,32 @@ def token_vectors(
     return result
 
 
-def _pooled_block(call: Call, start: int, texts: list[str], pooling: str) -> np.ndarray:
+@dataclass(frozen=True)
+class _Pooling:
+    """How one extract call pools: the mode, whether to L2-normalize, the text put before every input."""
+
+    mode: str
+    normalize: bool = False
+    prompt: str = ""
+
+    @classmethod
+    def resolve(cls, call: Call, pooling: str, prompt_name: str | None, prompt: str | None) -> _Pooling:
+        if prompt is not None:
+            text = prompt
+        elif pooling == "auto" or prompt_name is not None:
+            text = sentence_recipe(call.tokenizer, call.model).prompt(prompt_name)
+        else:
+            text = ""
+        if pooling != "auto":
+            return cls(pooling, False, text)
+        recipe = sentence_recipe(call.tokenizer, call.model)
+        return cls(recipe.pooling, recipe.normalize, text)
+
+
+def _pooled_block(call: Call, start: int, texts: list[str], how: _Pooling) -> np.ndarray:
     """``(len(texts), n_layers, hidden)``: one block's pooled vectors, in input order."""
+    pooling = how.mode
+    texts = [how.prompt + text for text in texts] if how.prompt else texts
     tokens = tokenize_block(call.tokenizer, texts, start, max_length=call.max_length, long_texts=call.long_texts,
                             stride=call.stride, truncations=call.truncations)
     pooled = np.empty((len(tokens.doc), len(call.wanted), call.hidden), np.float32)
@@ -168,6 +211,8 @@ def _pooled_block(call: Call, start: int, texts: list[str], pooling: str) -> np.
         call.bar.update(len(texts))
         doc, lengths = tokens.doc, torch.from_numpy(tokens.lengths)
         pooled = pool_chunks(torch.from_numpy(pooled), lengths, doc, len(texts), pooling).numpy()
+    if how.normalize:  # each layer's vector to length 1, as sentence-transformers' Normalize
+        pooled = torch.nn.functional.normalize(torch.from_numpy(pooled), dim=-1).numpy()
     return pooled.astype(call.dtype, copy=False)
 
 

@@ -59,6 +59,7 @@ def run(model, tokenizer):
     """extract() with the session's model, no progress bar."""
 
     def call(texts, **kwargs):
+        kwargs.setdefault("pooling", "mean")  # compared with a mean by hand; pooling="auto": tests/test_extract_recipe.py
         return extract(texts, model=model, tokenizer=tokenizer, progress=False, **kwargs)
 
     return call
@@ -102,7 +103,7 @@ def test_layer_specs(run, references, layers):
 
 def test_a_task_model_gives_its_encoders_vectors(tokenizer, model, references):
     head_tokenizer, classifier = bertkit.load(head="sequence-classification", num_labels=2)
-    vectors = extract(TEXTS, model=classifier, tokenizer=head_tokenizer, layers=-1, progress=False)
+    vectors = extract(TEXTS, model=classifier, tokenizer=head_tokenizer, layers=-1, pooling="mean", progress=False)
     expected = np.stack([ref[-1].mean(dim=0).numpy() for ref in references])
     np.testing.assert_allclose(vectors[:, 0], expected, atol=1e-5, rtol=0)
 
@@ -285,7 +286,7 @@ def test_cli_reads_a_file_and_writes_npy(run, cli_model, tmp_path, capsys):
     code = main(["extract", str(corpus), "-o", str(out), "--layers", "-4:", "--no-progress", "--output-dtype", "float16"])
     assert code == 0
     assert "(texts, layers, hidden)" in capsys.readouterr().out
-    expected = run(TEXTS, layers=slice(-4, None), output_dtype="float16")
+    expected = run(TEXTS, layers=slice(-4, None), output_dtype="float16", pooling="auto")
     np.testing.assert_array_equal(np.load(out), expected)
 
 
@@ -326,7 +327,8 @@ def test_cli_long_texts_chunk_and_dtype_reach_extract(run, cli_model, tmp_path, 
     out = tmp_path / "vectors.npy"
     args = ["--max-length", "16", "--long-texts", "chunk", "--stride", "4", "--no-progress"]
     assert main(["extract", str(corpus), "-o", str(out), *args]) == 0
-    np.testing.assert_array_equal(np.load(out), run([TEXTS[0], long_text], max_length=16, long_texts="chunk", stride=4))
+    expected = run([TEXTS[0], long_text], max_length=16, long_texts="chunk", stride=4, pooling="auto")
+    np.testing.assert_array_equal(np.load(out), expected)
     seen: list[str] = []
     real = extract_module.extract
 
@@ -370,4 +372,4 @@ def test_python_dash_m_bertkit_end_to_end(run, tmp_path):
         input="\n".join(TEXTS[:4]) + "\n", capture_output=True, text=True, env=env, timeout=120, check=False,
     )
     assert done.returncode == 0, done.stderr
-    np.testing.assert_allclose(np.load(out), run(TEXTS[:4], layers=slice(-4, None)), atol=1e-5, rtol=0)
+    np.testing.assert_allclose(np.load(out), run(TEXTS[:4], layers=slice(-4, None), pooling="auto"), atol=1e-5, rtol=0)

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 import bertkit
-import bertkit.extraction as extraction
+import bertkit.forward
 from families import FAMILIES
 
 TEXTS = ["나는 파리가 좋다", "A longer English sentence about the river bank.", "짧다"]
@@ -99,9 +99,9 @@ def test_extract_on_both_of_its_paths(family, path, monkeypatch):
     """The hook path (stops after the highest layer asked for) and the output_hidden_states fallback."""
     _, tokenizer, model = family
     if path == "fallback":
-        monkeypatch.setattr(extraction, "_layer_list", lambda encoder: None)
+        monkeypatch.setattr(bertkit.forward, "block_names", lambda encoder: None)
     reference, mask = _reference(tokenizer, model, TEXTS)
-    vectors = bertkit.extract(TEXTS, tokenizer=tokenizer, model=model, layers=[0, 1, -1], progress=False)
+    vectors = bertkit.extract(TEXTS, tokenizer=tokenizer, model=model, layers=[0, 1, -1], pooling="mean", progress=False)
     m = mask.unsqueeze(-1).float()
     expected = torch.stack([(reference[i] * m).sum(1) / m.sum(1) for i in (0, 1, -1)], dim=1)
     np.testing.assert_allclose(vectors, expected.numpy(), atol=1e-5, rtol=0)
