@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 from transformers import PreTrainedTokenizerBase
 
-from .encoding import as_texts
+from .texts import as_texts
 
 COLUMNS = ("position", "token", "input_id", "token_type", "attention_mask")
 

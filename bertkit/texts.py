@@ -1,18 +1,28 @@
 """Texts a model can read: refused before tokenization when they are not text, and after it when they hold none.
 
-:func:`as_texts` refuses what is not a non-blank string; :func:`check_visible` refuses a text whose tokens are
-all special tokens, such as one made only of invisible characters (``"\\u200b"``, ``"\\x00"``, ``"\\u00ad"``,
-``"\\ufeff"``) that the tokenizer drops: the model would see ``[CLS] [SEP]`` alone, and every such text would get
-the same vector.
+:func:`as_texts` refuses what is not a string with something visible in it: empty texts, whitespace, and texts of
+invisible characters only (``"\\u200b"``, ``"\\x00"``, ``"\\u00ad"``, ``"\\ufeff"``: format and control characters).
+A WordPiece tokenizer drops those, so the model would see ``[CLS] [SEP]`` alone; a SentencePiece one reads each as
+``<unk>``; either way every such text would get the same vector. After tokenization :func:`check_visible` refuses a
+text whose tokens are all special tokens (one the tokenizer reads nothing in, such as ``"[CLS] [SEP]"``).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from transformers import PreTrainedTokenizerBase
 
-__all__ = ["as_texts", "check_visible"]
+__all__ = ["INVISIBLE", "as_texts", "check_visible"]
+
+INVISIBLE = ("Cc", "Cf", "Zs", "Zl", "Zp")
+"""Unicode categories of characters that show nothing: control, format (zero-width space, soft hyphen, byte order
+mark), and the separators (spaces, line and paragraph separators)."""
+
+
+def _visible(text: str) -> bool:
+    return any(not ch.isspace() and unicodedata.category(ch) not in INVISIBLE for ch in text)
 
 
 def as_texts(texts: str | Iterable[str], name: str = "texts") -> list[str]:
@@ -23,11 +33,11 @@ def as_texts(texts: str | Iterable[str], name: str = "texts") -> list[str]:
         name: what to call the argument in error messages.
 
     Returns:
-        A non-empty list of non-blank strings.
+        A non-empty list of strings, each with at least one visible character.
 
     Raises:
         TypeError: None, or an item that is not a string.
-        ValueError: no texts, or a text that is empty or whitespace only.
+        ValueError: no texts, or a text that is empty, whitespace only or invisible characters only (naming it).
     """
     if texts is None:
         raise TypeError(f"{name} is None: pass a string or a list of strings.")
@@ -45,6 +55,12 @@ def as_texts(texts: str | Iterable[str], name: str = "texts") -> list[str]:
             raise ValueError(
                 f"{name}[{i}] is empty or whitespace only: the model would see only [CLS] [SEP]. "
                 "Drop it, or replace it with real text."
+            )
+        if not _visible(text):
+            raise ValueError(
+                f"{name}[{i}] = {text!r:.60} has invisible characters only (format and control characters such as "
+                "'\\u200b', '\\x00', '\\u00ad', '\\ufeff', and whitespace): the model would read nothing in it, "
+                "and every such text would get the same vector. Drop it, or replace it with real text."
             )
     return texts
 
@@ -83,8 +99,7 @@ def check_visible(
     if empty:
         first = empty[0]
         raise ValueError(
-            f"{name}[{start + first}] = {texts[first]!r:.60} has no token of its own: the tokenizer drops its "
-            "characters (invisible ones such as '\\u200b', '\\x00', '\\u00ad', '\\ufeff') or reads only special "
-            "tokens, so the model would see its special tokens alone and every such text would get the same vector "
+            f"{name}[{start + first}] = {texts[first]!r:.60} has no token of its own: the tokenizer reads nothing in "
+            "it but special tokens, so every such text would get the same vector "
             f"({len(empty)} of {len(texts)} text(s) are so). Drop it, or replace it with real text."
         )

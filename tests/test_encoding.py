@@ -31,24 +31,38 @@ def test_bad_texts_get_clear_errors(tokenizer, model, texts, error, match):
         bertkit.encode(tokenizer, texts, model=model)
 
 
-INVISIBLE = ["\u200b", "\x00", "\u00ad", "\ufeff", " \u200b\t\x00 ", "\ufeff\n\u00ad"]
+INVISIBLE = ["\u200b", "\x00", "\u00ad", "\ufeff", " \u200b\t\x00 ", "\ufeff\n\u00ad", "\u2028\u200b\u3000"]
 
 
 @pytest.mark.parametrize("text", INVISIBLE, ids=ascii)
-def test_a_text_of_invisible_characters_only_is_refused_after_tokenization(tokenizer, model, text):
-    assert text.strip() and not tokenizer(text, add_special_tokens=False)["input_ids"], "the tokenizer drops it all"
+def test_a_text_of_invisible_characters_only_is_refused_naming_it(tokenizer, model, text):
     escaped = re.escape(repr(text)[:60])
-    with pytest.raises(ValueError, match=rf"texts\[1\] = {escaped} has no token of its own"):
+    with pytest.raises(ValueError, match=rf"texts\[1\] = {escaped} has invisible characters only"):
         bertkit.encode(tokenizer, ["real text", text], model=model)
-    with pytest.raises(ValueError, match=r"texts\[0\].*no token of its own"):
+    with pytest.raises(ValueError, match=r"texts\[0\].*invisible characters only"):
         bertkit.run(tokenizer, model, text, long_texts="chunk")
-    with pytest.raises(ValueError, match=r"pairs\[0\].*no token of its own"):
+    with pytest.raises(ValueError, match=r"pairs\[0\].*invisible characters only"):
         bertkit.encode(tokenizer, ["real text"], [text], model=model)
 
 
-def test_a_text_written_as_special_tokens_only_is_refused(tokenizer):
+def test_every_tokenizer_kind_refuses_invisible_only_texts(family_paths):
+    """WordPiece drops these characters; SentencePiece reads each as <unk>, byte-level BPE as bytes: every
+    invisible-only text would get one vector either way."""
+    for name, path in sorted(family_paths.items()):
+        tokenizer, model = bertkit.load(path)
+        with pytest.raises(ValueError, match="invisible characters only"):
+            bertkit.encode(tokenizer, ["visible", "\u200b\u00ad"], model=model)
+        assert bertkit.encode(tokenizer, ["a\u200bb"], model=model)["input_ids"].shape[0] == 1, name
+
+
+def test_a_text_written_as_special_tokens_only_is_refused_after_tokenization(tokenizer, model):
+    text = f"{tokenizer.cls_token} {tokenizer.sep_token}"
+    with pytest.raises(ValueError, match=r"texts\[1\] = .* has no token of its own"):
+        bertkit.encode(tokenizer, ["real text", text], model=model)
+    with pytest.raises(ValueError, match=r"pairs\[0\].*no token of its own"):
+        bertkit.encode(tokenizer, ["real text"], [text], model=model)
     with pytest.raises(ValueError, match="no token of its own"):
-        bertkit.encode(tokenizer, f"{tokenizer.cls_token} {tokenizer.sep_token}")
+        bertkit.extract(["real text", text], tokenizer=tokenizer, model=model, progress=False)
 
 
 @pytest.mark.parametrize("text", ["a\u200b", "\u200bParis", "\U0001f917"], ids=ascii)
