@@ -209,25 +209,27 @@ def test_relative_links_become_pages_of_the_book():
     assert not [a or b for a, b in LINK.findall(out) if not (a or b).startswith("https://")]
 
 
-def _glue_calls(code: str) -> int:
+def _build_statements(code: str) -> int:
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return 0
-    return sum(isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+    return sum(isinstance(n, ast.Assert) or isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
                and "glue" in (getattr(n.value.func, "attr", ""), getattr(n.value.func, "id", "")) for n in tree.body)
 
 
 @pytest.mark.parametrize("rel", sorted(GENERATED), ids=str)
-def test_readers_see_no_glue_statements(rel):
-    """glue() only feeds the book's prose; the generated notebooks show the values in the text instead."""
-    assert sum(_glue_calls(source(c)) for c in _nb(rel)["cells"] if c["cell_type"] == "code") == 0
+def test_readers_see_no_glue_or_assert_statements(rel):
+    """glue() and the asserts only feed and guard the book's prose; the generated notebooks show the values instead."""
+    assert sum(_build_statements(source(c)) for c in _nb(rel)["cells"] if c["cell_type"] == "code") == 0
 
 
-def test_without_glue_keeps_everything_else():
-    code = 'x = f()\nbertkit.glue("n", f"{x:.3f}")  # for the prose\nglue("m",\n     2)\nif x:\n    glue("k", 1)\nprint(x)'
-    assert editions.without_glue(code) == 'x = f()\nif x:\n    glue("k", 1)\nprint(x)'
-    assert editions.without_glue("y = 1; glue('a', y)") == "y = 1; glue('a', y)"
+def test_build_code_is_left_out_and_everything_else_kept():
+    code = ('x = f()\nbertkit.book.glue("n", f"{x:.3f}")  # for the prose\nglue("m",\n     2)\n# a claim\n'
+            'if bertkit.is_bundled(model):\n    assert x > 0, x\n    glue("k", 1)\nassert x\nif x:\n    print(x)\n'
+            '    assert x\nprint(x)')
+    assert editions.without_build_code(code) == 'x = f()\n# a claim\nif x:\n    print(x)\n    assert x\nprint(x)'
+    assert editions.without_build_code("y = 1; glue('a', y)") == "y = 1; glue('a', y)"
 
 
 def test_blank_student_notebooks_run_to_the_end(tmp_path):

@@ -13,8 +13,8 @@ listed), kept in the repository and checked by ``tests/test_editions.py``:
 
 In both, the install cell installs the version of bertkit the notebooks were generated from (``pyproject.toml``'s
 version, as the git tag ``vX.Y.Z`` of the repository), every link points at the rendered book (``html.baseurl``
-in ``_config.yml``) or at a file of the repository at that tag, and the ``glue()`` calls that feed the book's prose
-are left out of the code (the prose shows their values, marked †).
+in ``_config.yml``) or at a file of the repository at that tag, and the ``glue()`` calls and asserts that feed and
+guard the book's prose are left out of the code (the prose shows the default model's values, marked †).
 
 Exercise cells in a chapter carry tags: ``exercise-stub`` (the blank answer cell; hidden in the book by
 ``remove-cell``), ``solution`` (solution code, and the markdown with its explanation), ``exercise-check``.
@@ -139,8 +139,20 @@ def absolute_links(text: str, page: str, url: str, repo: str, tag: str) -> str:
     return REPO_PATH.sub(lambda m: f"[`{m.group(1)}`]({repo}/blob/{tag}/{m.group(1)})", text)
 
 
-def without_glue(code: str) -> str:
-    """The code without its top-level ``glue(...)`` statements (they only feed the book's prose)."""
+def _build_only(node: ast.stmt) -> bool:
+    """A statement only the book's build needs: ``glue(...)``, ``assert``, or an ``if`` holding nothing else."""
+    if isinstance(node, ast.Assert):
+        return True
+    if isinstance(node, ast.If):
+        return all(_build_only(n) for n in [*node.body, *node.orelse])
+    call = node.value if isinstance(node, ast.Expr) else None
+    func = getattr(call, "func", None)
+    return isinstance(call, ast.Call) and "glue" in (getattr(func, "attr", None), getattr(func, "id", None))
+
+
+def without_build_code(code: str) -> str:
+    """The code without its top-level glue() calls and asserts: they feed and guard the book's prose, whose values
+    the generated notebooks show (marked †); a cell's other statements and comments are kept."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -148,11 +160,10 @@ def without_glue(code: str) -> str:
     lines = code.split("\n")
     drop: set[int] = set()
     for node in tree.body:
-        call = node.value if isinstance(node, ast.Expr) else None
-        name = getattr(getattr(call, "func", None), "attr", None) or getattr(getattr(call, "func", None), "id", None)
-        if isinstance(call, ast.Call) and name == "glue" and node.end_lineno is not None:
+        if _build_only(node) and node.end_lineno is not None and node.end_col_offset is not None:
             span = range(node.lineno - 1, node.end_lineno)
-            if lines[span[0]][: node.col_offset].strip() == "" and not lines[span[-1]][node.end_col_offset:].strip(" ;").split("#")[0].strip():
+            alone = not lines[span[0]][: node.col_offset].strip() and not lines[span[-1]][node.end_col_offset:].strip(" ;").split("#")[0]
+            if alone:
                 drop.update(span)
     kept = [ln for i, ln in enumerate(lines) if i not in drop]
     return "\n".join(kept).strip("\n") if drop else code
@@ -301,7 +312,7 @@ def make_edition(path: Path, kind: str, glue: dict[str, str], refs: dict, url: s
         elif "exercise-stub" in tags:
             cell.source = f"{TEXT['answer'][edition]}\n{_source(cell)}"
         elif cell.cell_type == "code":
-            cell.source = pinned(without_glue(_source(cell)), root)
+            cell.source = pinned(without_build_code(_source(cell)), root)
             if not cell.source.strip():
                 continue
         if "tags" in cell.metadata:
