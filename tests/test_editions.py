@@ -227,7 +227,7 @@ def test_readers_see_no_glue_or_assert_statements(rel):
 def test_build_code_is_left_out_and_everything_else_kept():
     code = ('x = f()\nbertkit.book.glue("n", f"{x:.3f}")  # for the prose\nglue("m",\n     2)\n# a claim\n'
             'if bertkit.is_bundled(model):\n    assert x > 0, x\n    glue("k", 1)\nassert x\nif x:\n    print(x)\n'
-            '    assert x\nprint(x)')
+            '    assert x\nfor k in range(3):\n    glue(f"k{k}", k)\nprint(x)')
     assert editions.without_build_code(code) == 'x = f()\n# a claim\nif x:\n    print(x)\n    assert x\nprint(x)'
     assert editions.without_build_code("y = 1; glue('a', y)") == "y = 1; glue('a', y)"
 

@@ -140,10 +140,10 @@ def absolute_links(text: str, page: str, url: str, repo: str, tag: str) -> str:
 
 
 def _build_only(node: ast.stmt) -> bool:
-    """A statement only the book's build needs: ``glue(...)``, ``assert``, or an ``if`` holding nothing else."""
+    """A statement only the book's build needs: ``glue(...)``, ``assert``, or an ``if``/``for`` holding nothing else."""
     if isinstance(node, ast.Assert):
         return True
-    if isinstance(node, ast.If):
+    if isinstance(node, (ast.If, ast.For)):
         return all(_build_only(n) for n in [*node.body, *node.orelse])
     call = node.value if isinstance(node, ast.Expr) else None
     func = getattr(call, "func", None)
