@@ -61,11 +61,7 @@ def encode(
     """
     texts = as_texts(texts)
     if pairs is not None:
-        pairs = as_texts(pairs, "pairs")
-        if len(pairs) != len(texts):
-            raise ValueError(f"Got {len(texts)} texts but {len(pairs)} pairs: give one pair per text.")
-        for name, side in (("texts", texts), ("pairs", pairs)):  # each sentence of a pair must hold text
-            check_visible(tokenizer, side, tokenizer(side, add_special_tokens=False)["input_ids"], name=name)
+        pairs = _checked_pairs(tokenizer, texts, pairs)
     if model is not None:
         check_tokenizer(tokenizer, model)
     max_length = checked_max_length(tokenizer, model, max_length)
@@ -84,6 +80,16 @@ def encode(
     if long_texts == "chunk":
         encoding["overflow_to_sample_mapping"] = torch.tensor(doc)
     return encoding
+
+
+def _checked_pairs(tokenizer: PreTrainedTokenizerBase, texts: list[str], pairs: str | Iterable[str]) -> list[str]:
+    """``pairs`` as a list, one per text, each sentence of a pair holding text of its own."""
+    pairs = as_texts(pairs, "pairs")
+    if len(pairs) != len(texts):
+        raise ValueError(f"Got {len(texts)} texts but {len(pairs)} pairs: give one pair per text.")
+    for name, side in (("texts", texts), ("pairs", pairs)):
+        check_visible(tokenizer, side, tokenizer(side, add_special_tokens=False)["input_ids"], name=name)
+    return pairs
 
 
 def _pad_alignments(

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 FORMAT = 2
-"""Version of the metadata layout (1: bertkit 0.2, which named the checkpoint instead of fingerprinting it)."""
+"""Version of the metadata layout; :func:`load_vectors` refuses files of another version."""
 
 _ALWAYS_COMPARED = {"transform": None}
 """Compared even when ``expect`` leaves them out: vectors with a transform only compare with queries given it."""
