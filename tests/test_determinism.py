@@ -1,62 +1,39 @@
-"""Two runs of a chapter print the same numbers: the chapters are seeded, and nothing depends on timing.
+"""extract and token_vectors give the same bits on every call: nothing depends on timing, threads or dropout."""
 
-Under ``make test`` one of the two runs is nbmake's own (the executed copy tests/nbmake_cache.py keeps), so the
-chapter is executed once more here, not twice; run alone, the test executes it twice.
-"""
+from __future__ import annotations
 
-import re
+import numpy as np
 
-import nbformat
-from nbclient import NotebookClient
+from bertkit.extraction import extract, token_vectors
 
-from _book import BOOK, ROOT
-
-CHAPTER = BOOK / "en" / "02_all_layers.ipynb"
-ADDRESS = re.compile(r"0x[0-9a-f]+")
-EXECUTED = ROOT / "_build" / ".jupyter_cache" / "executed" / CHAPTER.relative_to(ROOT)  # nbmake's run, if any
-
-
-def _same_code(a: nbformat.NotebookNode, b: nbformat.NotebookNode) -> bool:
-    code = [[c.source for c in nb.cells if c.cell_type == "code"] for nb in (a, b)]
-    return code[0] == code[1]
+TEXTS = [
+    "I love Paris.",
+    "The quick brown fox jumps over the lazy dog near the river bank on a sunny afternoon.",
+    "Hi",
+    "Embeddings from every encoder layer differ.",
+    "나는 파리가 좋다",
+]
 
 
-def _execute(path) -> nbformat.NotebookNode:
-    """The notebook executed in a fresh kernel."""
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    return nb
+def test_two_calls_give_the_same_bits(tokenizer, model):
+    def call():
+        return extract(TEXTS, tokenizer=tokenizer, model=model, layers="all", batch_size=2, progress=False)
+
+    first, second = call(), call()
+    assert first.shape[1] == model.config.num_hidden_layers + 1
+    np.testing.assert_array_equal(first, second)
+    tokens = [token_vectors(TEXTS, tokenizer=tokenizer, model=model, layers=[0, -1], progress=False) for _ in "ab"]
+    for a, b in zip(*tokens):
+        np.testing.assert_array_equal(a, b)
 
 
-def _printed(nb: nbformat.NotebookNode) -> list[str]:
-    """What each cell of an executed notebook printed or displayed (not stderr), one string per cell."""
-    texts = []
-    for cell in nb.cells:
-        # one string per cell: how a cell's prints are split into stream chunks depends on timing
-        printed = ""
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and out.get("name") == "stdout":
-                printed += out["text"]
-            elif "data" in out and "text/plain" in out["data"]:
-                printed += out["data"]["text/plain"] + "\n"
-        texts.append(ADDRESS.sub("0x…", printed))
-    return texts
-
-
-def _first_run() -> nbformat.NotebookNode:
-    """nbmake's executed copy of the chapter when it is there and of the current source, else a fresh run."""
-    if EXECUTED.is_file():
-        executed = nbformat.read(EXECUTED, as_version=4)
-        if _same_code(executed, nbformat.read(CHAPTER, as_version=4)):
-            return executed
-    return _execute(CHAPTER)
-
-
-def test_a_chapter_prints_the_same_numbers_twice(monkeypatch):
-    # The kernel's environment as nbmake's in `make test`: one torch thread (the Makefile's NB_THREADS), and
-    # matplotlib's notebook backend rather than conftest.py's Agg, so figures are displayed in both runs
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    monkeypatch.delenv("MPLBACKEND", raising=False)
-    first, second = _printed(_first_run()), _printed(_execute(CHAPTER))
-    assert any(re.search(r"\d\.\d", t) for t in first), "the chapter should print numbers"
-    assert first == second
+def test_a_model_in_training_mode_gives_the_same_bits_as_in_eval_mode(tokenizer, model):
+    reference = extract(TEXTS, tokenizer=tokenizer, model=model, progress=False)
+    model.train()  # dropout would change every vector
+    try:
+        again = [extract(TEXTS, tokenizer=tokenizer, model=model, progress=False) for _ in range(2)]
+        assert model.training, "the training flag is put back"
+    finally:
+        model.eval()
+    for vectors in again:
+        np.testing.assert_array_equal(vectors, reference)

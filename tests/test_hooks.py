@@ -115,3 +115,21 @@ def test_cat_refuses_batches_of_different_lengths_clearly_or_pads_them(tokenizer
     torch.testing.assert_close(joined[:2, :seq1], out1.last_hidden_state)
     assert torch.count_nonzero(joined[:2, seq1:]) == 0
     torch.testing.assert_close(joined[2:], out2.last_hidden_state)
+
+
+def test_stop_ends_the_pass_once_every_name_is_recorded(tokenizer, model, batch, no_hooks_left):
+    _, encoding, outputs = batch
+    ran: list[int] = []
+    blocks = model.encoder.layer
+    handles = [block.register_forward_pre_hook(lambda m, a, i=i: ran.append(i)) for i, block in enumerate(blocks)]
+    try:
+        with torch.no_grad(), bertkit.capture(model, "encoder.layer.1", "encoder.layer.0", inputs=True,
+                                              stop=True) as captured:
+            model(**encoding)
+            raise AssertionError("stop=True ends the with block at the model call")
+    finally:
+        for handle in handles:
+            handle.remove()
+    assert ran == [0, 1], "block 1 starts (its input is recorded), nothing after it runs"
+    torch.testing.assert_close(captured["encoder.layer.1"][0], outputs.hidden_states[1], atol=1e-6, rtol=0)
+    torch.testing.assert_close(captured["encoder.layer.0"][0], outputs.hidden_states[0], atol=1e-6, rtol=0)
