@@ -1,4 +1,4 @@
-"""bertkit.encoding: validation of texts, length limits, tokenizer/model pairing, and run()."""
+"""bertkit.encoding, bertkit.texts and bertkit.vocabulary: text validation, length limits, the tokenizer check, run()."""
 
 import math
 import re

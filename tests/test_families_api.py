@@ -41,7 +41,7 @@ def _layer_list_name(model: nn.Module) -> str:
     return next(name for name, m in model.named_modules() if isinstance(m, nn.ModuleList) and len(m) == n)
 
 
-def test_load_and_check_pair(family, family_paths):
+def test_load_and_check_tokenizer(family, family_paths):
     name, tokenizer, model = family
     assert not model.training
     bertkit.check_tokenizer(tokenizer, model)
