@@ -39,7 +39,6 @@ import argparse
 import ast
 import hashlib
 import json
-import posixpath
 import re
 import sys
 from pathlib import Path
@@ -48,22 +47,15 @@ import nbformat
 import yaml
 from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # tools/edition_text.py, run as a script or loaded by path
+from edition_text import GLUE, absolute_links, pin_install, to_markdown, without_build_code  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 EDITIONS = ("ko", "en")
 OUTPUTS = ("colab", "student")
 GLUE_FILE = "glue.json"
 
-LABEL_LINE = re.compile(r"^\((?:ko|en)-[A-Za-z0-9_-]+\)=[ \t]*\n?", re.MULTILINE)
 LABEL_AT = re.compile(r"^\(((?:ko|en)-[A-Za-z0-9_-]+)\)=[ \t]*\n(?:\s*\n)*(#+)?[ \t]*(.*)$", re.MULTILINE)
-GLUE = re.compile(r"\{glue(?::[a-z]*)?\}`([^`]+)`")
-REF = re.compile(r"\{(?:ref|numref)\}`([^`<]*?)\s*(?:<([^`>]+)>)?`")
-LABEL_LINK = re.compile(r"\]\(#?((?:ko|en)-[A-Za-z0-9_-]+)\)")
-MATH_ROLE = re.compile(r"\{math\}`([^`]+)`")
-OTHER_ROLE = re.compile(r"\{[a-z][a-z:-]*\}`([^`<]*?)\s*(?:<[^`>]+>)?`")
-MD_LINK = re.compile(r"(\]\(|(?:href|src)=\")([^)\s\"]+)")
-REPO_PATH = re.compile(r"(?<!\[)`((?:bertkit|tests|benchmarks|tools|_ext)/[\w./-]+)`(?!\])")
-INSTALL = re.compile(r'"bertkit\[book\] @ git\+([^"@]+)"')
-DIRECTIVE = re.compile(r"(?ms)^([ \t]*)(:{3,}|`{3,})\{([a-z-]+)\}[ \t]*([^\n]*)\n(.*?)^\1\2[ \t]*$")
 
 TEXT = {
     "colab_note": {
@@ -90,7 +82,6 @@ TEXT = {
     "answer": {"en": "# Your answer:", "ko": "# 여러분의 답:"},
     "student_id": {"en": "# Your name or student id, as your teacher asked for it:",
                    "ko": "# 이름이나 학번(선생님이 정한 대로):"},
-    "missing": {"en": "(printed by the code above)", "ko": "(위 코드가 출력합니다)"},
     "solution": {"en": "Solution", "ko": "풀이"},
 }
 
@@ -119,54 +110,7 @@ def version(root: Path = ROOT) -> str:
 
 def pinned(code: str, root: Path = ROOT) -> str:
     """The Colab set-up cell with its install pinned to the release tag ``vX.Y.Z`` of the repository."""
-    return INSTALL.sub(lambda m: f'"bertkit[book] @ git+{m.group(1)}@v{version(root)}"', code)
-
-
-def absolute_links(text: str, page: str, url: str, repo: str, tag: str) -> str:
-    """Relative links of a page (``book/en``) -> the rendered book's pages; repository paths -> the tagged files."""
-
-    def absolute(m: re.Match) -> str:
-        target = m.group(2)
-        if re.match(r"[a-z][a-z+.-]*:|#|/", target):
-            return m.group(0)
-        path, _, anchor = target.partition("#")
-        path = posixpath.normpath(posixpath.join(page, path))
-        stem, suffix = posixpath.splitext(path)
-        path = f"{stem}.html" if suffix in (".md", ".ipynb") else path
-        return f"{m.group(1)}{url}{path}{'#' + anchor if anchor else ''}"
-
-    text = MD_LINK.sub(absolute, text)
-    return REPO_PATH.sub(lambda m: f"[`{m.group(1)}`]({repo}/blob/{tag}/{m.group(1)})", text)
-
-
-def _build_only(node: ast.stmt) -> bool:
-    """A statement only the book's build needs: ``glue(...)``, ``assert``, or an ``if``/``for`` holding nothing else."""
-    if isinstance(node, ast.Assert):
-        return True
-    if isinstance(node, (ast.If, ast.For)):
-        return all(_build_only(n) for n in [*node.body, *node.orelse])
-    call = node.value if isinstance(node, ast.Expr) else None
-    func = getattr(call, "func", None)
-    return isinstance(call, ast.Call) and "glue" in (getattr(func, "attr", None), getattr(func, "id", None))
-
-
-def without_build_code(code: str) -> str:
-    """The code without its top-level glue() calls and asserts: they feed and guard the book's prose, whose values
-    the generated notebooks show (marked †); a cell's other statements and comments are kept."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code
-    lines = code.split("\n")
-    drop: set[int] = set()
-    for node in tree.body:
-        if _build_only(node) and node.end_lineno is not None and node.end_col_offset is not None:
-            span = range(node.lineno - 1, node.end_lineno)
-            alone = not lines[span[0]][: node.col_offset].strip() and not lines[span[-1]][node.end_col_offset:].strip(" ;").split("#")[0]
-            if alone:
-                drop.update(span)
-    kept = [ln for i, ln in enumerate(lines) if i not in drop]
-    return "\n".join(kept).strip("\n") if drop else code
+    return pin_install(code, version(root))
 
 
 def chapters(root: Path = ROOT) -> list[Path]:
@@ -231,47 +175,6 @@ def glue_names(path: Path) -> set[str]:
     """The glue names a chapter's prose uses."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     return {m.group(1) for c in nb["cells"] if c["cell_type"] == "markdown" for m in GLUE.finditer(_source(c))}
-
-
-def to_markdown(text: str, edition: str, glue: dict[str, str], refs: dict[str, tuple[str, str, str]],
-                url: str) -> str:
-    """MyST prose -> CommonMark with HTML that Colab and nbconvert render (math kept as ``$...$``)."""
-    text = LABEL_LINE.sub("", text)
-
-    def glue_value(m: re.Match) -> str:
-        name = m.group(1)
-        return f"{glue[name]}<sup>†</sup>" if name in glue else f"`{name}` {TEXT['missing'][edition]}"
-
-    def link(label: str) -> str | None:
-        page, anchor, _ = refs.get(label.strip(), (None, "", ""))
-        return None if page is None else f"{url}{page}.html{'#' + anchor if anchor else ''}"
-
-    def ref(m: re.Match) -> str:
-        shown, target = (m.group(1), m.group(2)) if m.group(2) else ("", m.group(1))
-        href = link(target)
-        return f"[{shown or refs[target.strip()][2]}]({href})" if href else shown or target
-
-    def directive(m: re.Match) -> str:
-        indent, _, name, argument, body = m.groups()
-        lines = [ln for ln in body.split("\n") if not re.match(r"^[ \t]*:[a-z-]+:", ln)]
-        body = "\n".join(ln[len(indent):] if ln.startswith(indent) else ln for ln in lines).strip("\n")
-        body = DIRECTIVE.sub(directive, body)
-        if name == "math":
-            return f"{indent}$$\n{body}\n$$"
-        options = re.findall(r"^[ \t]*:class:[ \t]*(.*)$", m.group(5), re.MULTILINE)
-        title = argument.strip() or name.capitalize()
-        if name == "admonition" and any("dropdown" in o for o in options) or name == "dropdown":
-            return f"{indent}<details><summary>{title}</summary>\n\n{body}\n\n</details>"
-        quoted = "\n".join(f"> {ln}" if ln else ">" for ln in body.split("\n"))
-        return f"{indent}> **{title}**\n>\n{quoted}"
-
-    text = DIRECTIVE.sub(directive, text)
-    text = GLUE.sub(glue_value, text)
-    text = REF.sub(ref, text)
-    text = LABEL_LINK.sub(lambda m: f"]({link(m.group(1))})" if link(m.group(1)) else m.group(0), text)
-    text = MATH_ROLE.sub(lambda m: f"${m.group(1)}$", text)
-    text = OTHER_ROLE.sub(lambda m: m.group(1), text)
-    return text
 
 
 def _id(cell: dict, suffix: str) -> str:
