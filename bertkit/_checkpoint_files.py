@@ -47,7 +47,12 @@ def checkpoint_file(source: str, filename: str, revision: str | None = None) -> 
         path = Path(source) / filename
         return path if path.is_file() else None
     from huggingface_hub import hf_hub_download, try_to_load_from_cache
-    from huggingface_hub.errors import EntryNotFoundError, HFValidationError, RepositoryNotFoundError
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        HFValidationError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+    )
     from huggingface_hub.file_download import _CACHED_NO_EXIST
 
     try:
@@ -60,14 +65,17 @@ def checkpoint_file(source: str, filename: str, revision: str | None = None) -> 
         return None  # the hub said so for this revision
     try:
         return Path(hf_hub_download(source, filename, revision=revision))
+    except LocalEntryNotFoundError as error:  # offline and not cached (a subclass of EntryNotFoundError)
+        unreachable: Exception = error
     except (EntryNotFoundError, RepositoryNotFoundError):
-        return None
-    except Exception as error:  # offline mode, no connection: the answer is unknown, so say so
-        raise CheckpointFilesUnavailableError(
-            f"Can't read {filename!r} of the hub checkpoint {source!r}: the hub is not reachable "
-            f"({type(error).__name__}) and the local cache does not say whether the file exists. Run once online, "
-            f"or download the checkpoint (huggingface_hub.snapshot_download({source!r})) and pass its folder."
-        ) from error
+        return None  # the hub answered: no such file
+    except Exception as error:  # no connection: the answer is unknown, so say so
+        unreachable = error
+    raise CheckpointFilesUnavailableError(
+        f"Can't read {filename!r} of the hub checkpoint {source!r}: the hub is not reachable "
+        f"({type(unreachable).__name__}) and the local cache does not say whether the file exists. Run once online, "
+        f"or download the checkpoint (huggingface_hub.snapshot_download({source!r})) and pass its folder."
+    ) from unreachable
 
 
 def checkpoint_json(source: str, filename: str, revision: str | None = None) -> dict[str, Any] | None:

@@ -145,3 +145,58 @@ def test_unsupported_modules_are_refused(st_folders, tmp_path):
     (folder / "modules.json").write_text(json.dumps(modules[:-1]))
     with pytest.raises(UnsupportedRecipeError, match="weightedmean"):
         sentence_recipe(*bertkit.load(folder))
+
+
+# -- hub ids: the revision's files from the cache, the hub's "no such file", or an error offline -----------------
+
+
+def _fake_hub_cache(root, repo_id, revision, files):
+    """A hub cache laid out as huggingface_hub writes it: refs/main -> revision, snapshots/<revision>/<files>."""
+    repo = root / f"models--{repo_id.replace('/', '--')}"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(revision)
+    for name, source in files.items():
+        target = repo / "snapshots" / revision / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+    return repo
+
+
+def _as_hub_model(folder, repo_id, revision):
+    tokenizer, model = bertkit.load(folder)
+    model.config._name_or_path, model.config._commit_hash = repo_id, revision
+    return tokenizer, model
+
+
+def test_a_hub_checkpoints_recipe_comes_from_its_revisions_files(st_folders, tmp_path, monkeypatch):
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    folder = st_folders["cls_normalize"]
+    names = ["modules.json", "1_Pooling/config.json", "sentence_bert_config.json", "config_sentence_transformers.json"]
+    _fake_hub_cache(tmp_path, "bertkit-tests/cls", "a" * 40, {name: folder / name for name in names})
+    recipe = sentence_recipe(*_as_hub_model(folder, "bertkit-tests/cls", "a" * 40))
+    assert (recipe.pooling, recipe.normalize, recipe.from_checkpoint) == ("cls", True, True)
+    assert "bertkit-tests/cls" in recipe.source
+
+
+def test_a_hub_checkpoint_the_hub_says_has_no_modules_json_gets_the_default(st_folders, tmp_path, monkeypatch):
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    repo = _fake_hub_cache(tmp_path, "bertkit-tests/plain", "b" * 40, {})
+    (repo / ".no_exist" / ("b" * 40)).mkdir(parents=True)
+    (repo / ".no_exist" / ("b" * 40) / "modules.json").touch()  # what huggingface_hub records after a 404
+    recipe = sentence_recipe(*_as_hub_model(st_folders["mean"], "bertkit-tests/plain", "b" * 40))
+    assert not recipe.from_checkpoint and recipe.pooling == "mean"
+
+
+def test_offline_a_hub_checkpoint_without_its_files_is_an_error_not_a_guess(st_folders, tmp_path, monkeypatch):
+    """Before 0.3 the answer depended on what earlier code had cached; now it is the files or a clear error."""
+    import huggingface_hub.constants
+
+    from bertkit._checkpoint_files import CheckpointFilesUnavailableError
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    with pytest.raises(CheckpointFilesUnavailableError, match="snapshot_download"):
+        sentence_recipe(*_as_hub_model(st_folders["mean"], "bertkit-tests/never-downloaded", "c" * 40))
