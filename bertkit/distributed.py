@@ -71,35 +71,15 @@ def extract(
         with :func:`load_shards`.
     """
     import dask
-    import dask.bag as db
 
-    for key in ("model", "tokenizer", "out", "texts"):
-        if key in options:
-            raise TypeError(
-                f"bertkit.distributed.extract does not take {key}=: the workers load the model from checkpoint= "
-                "and write their own shards to out_dir=."
-            )
-    if options.get("pooling", "mean") is None:
-        raise ValueError("bertkit.distributed.extract needs a pooling mode ('auto' or one of bertkit.POOLING); "
-                         "token vectors (bertkit.token_vectors) stay local.")
+    _check_options(options)
     if out_dir is not None:
         out_dir = Path(out_dir)
         if not out_dir.is_dir():
             raise FileNotFoundError(f"out_dir={str(out_dir)!r} does not exist: create it first (shared storage).")
     checkpoint = resolve_checkpoint(checkpoint)
     options.setdefault("progress", False)
-
-    if isinstance(texts, db.Bag):
-        bag = texts
-    else:
-        if isinstance(texts, str) or not isinstance(texts, Sequence):
-            raise TypeError("texts must be a list of strings or a dask.bag.Bag of strings.")
-        if not texts:
-            raise ValueError("texts is empty: there is nothing to extract.")
-        if npartitions is None:
-            npartitions = 2 * _threads(client)
-        bag = db.from_sequence(texts, npartitions=max(1, min(npartitions, len(texts))))
-
+    bag = _as_bag(texts, client, npartitions)
     tasks = [
         dask.delayed(_extract_partition)(part, index, checkpoint, None if out_dir is None else str(out_dir), options)
         for index, part in enumerate(bag.to_delayed())
@@ -111,6 +91,33 @@ def extract(
     if not arrays:
         raise ValueError("texts is empty: there is nothing to extract.")
     return np.concatenate(arrays)
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    for key in ("model", "tokenizer", "out", "texts"):
+        if key in options:
+            raise TypeError(
+                f"bertkit.distributed.extract does not take {key}=: the workers load the model from checkpoint= "
+                "and write their own shards to out_dir=."
+            )
+    if options.get("pooling", "auto") is None:
+        raise ValueError("bertkit.distributed.extract needs a pooling mode ('auto' or one of bertkit.POOLING); "
+                         "token vectors (bertkit.token_vectors) stay local.")
+
+
+def _as_bag(texts: Any, client: Any, npartitions: int | None) -> Any:
+    """``texts`` as a ``dask.bag.Bag``: a bag as it is, a list cut into ``npartitions`` pieces."""
+    import dask.bag as db
+
+    if isinstance(texts, db.Bag):
+        return texts
+    if isinstance(texts, str) or not isinstance(texts, Sequence):
+        raise TypeError("texts must be a list of strings or a dask.bag.Bag of strings.")
+    if not texts:
+        raise ValueError("texts is empty: there is nothing to extract.")
+    if npartitions is None:
+        npartitions = 2 * _threads(client)
+    return db.from_sequence(texts, npartitions=max(1, min(npartitions, len(texts))))
 
 
 def _threads(client: Any) -> int:

@@ -118,6 +118,39 @@ class Captured(dict):
         return torch.cat(padded, dim=axis)
 
 
+class _Recorder:
+    """The hooks of one :func:`capture` block: they record (and with ``stop`` end the pass) only in its thread."""
+
+    def __init__(self, captured: Captured, device: str | torch.device | None, stop: bool) -> None:
+        self.captured, self.device, self.stop = captured, device, stop
+        self.owner = threading.get_ident()
+
+    def keep(self, name: str, value: object) -> None:
+        tensor = _first_tensor(value).detach()
+        self.captured[name].append(tensor if self.device is None else tensor.to(self.device))
+        if self.stop and len({len(records) for records in self.captured.values()}) == 1:
+            raise _Stop
+
+    def output_hook(self, name: str):
+        def hook(_module: nn.Module, _inputs, output) -> None:
+            if threading.get_ident() == self.owner:
+                self.keep(name, output)
+
+        return hook
+
+    def input_hook(self, name: str):
+        # kwargs=None: another thread may call the hook in the instant between torch registering it and marking
+        # it as taking keyword arguments
+        def hook(_module: nn.Module, args, kwargs=None) -> None:
+            if threading.get_ident() != self.owner:
+                return
+            kwargs = kwargs or {}
+            first = next(iter(kwargs.values()), None)
+            self.keep(name, args[0] if args else kwargs.get("hidden_states", kwargs.get("hidden_state", first)))
+
+        return hook
+
+
 @contextmanager
 def capture(
     model: nn.Module,
@@ -160,41 +193,12 @@ def capture(
     modules = {name: find_module(model, name) for name in module_names}  # fail before registering anything
     captured = Captured({name: [] for name in module_names})
 
-    owner = threading.get_ident()
-
-    def keep(name: str, value: object) -> None:
-        tensor = _first_tensor(value).detach()
-        captured[name].append(tensor if device is None else tensor.to(device))
-        if stop and len({len(records) for records in captured.values()}) == 1:
-            raise _Stop
-
-    def output_recorder(name: str):
-        def hook(_module: nn.Module, _inputs, output) -> None:
-            if threading.get_ident() == owner:
-                keep(name, output)
-
-        return hook
-
-    def input_recorder(name: str):
-        # kwargs=None: another thread may call the hook in the instant between torch registering it and marking
-        # it as taking keyword arguments
-        def hook(_module: nn.Module, args, kwargs=None) -> None:
-            if threading.get_ident() != owner:
-                return
-            kwargs = kwargs or {}
-            if args:
-                keep(name, args[0])
-            else:
-                keep(name, kwargs.get("hidden_states", kwargs.get("hidden_state", next(iter(kwargs.values()), None))))
-
-        return hook
-
+    recorder = _Recorder(captured, device, stop)
     if inputs:
-        handles = [
-            module.register_forward_pre_hook(input_recorder(name), with_kwargs=True) for name, module in modules.items()
-        ]
+        handles = [module.register_forward_pre_hook(recorder.input_hook(name), with_kwargs=True)
+                   for name, module in modules.items()]
     else:
-        handles = [module.register_forward_hook(output_recorder(name)) for name, module in modules.items()]
+        handles = [module.register_forward_hook(recorder.output_hook(name)) for name, module in modules.items()]
     try:
         yield captured
     except _Stop:
