@@ -129,15 +129,15 @@ def kernel_env(jobs: int = 2) -> dict[str, str]:
     return env
 
 
-async def _execute(nb: nbformat.NotebookNode, cwd: str, timeout: float, notes: list[str]) -> None:
+async def _execute(nb: nbformat.NotebookNode, cwd: str, timeout: float, notes: list[str], jobs: int) -> None:
     """Run every cell (errors noted, not fatal) within ``timeout`` seconds, then the grading cell."""
     from nbclient import NotebookClient
 
     client = NotebookClient(nb, timeout=int(timeout), kernel_name="python3", allow_errors=True,
                             interrupt_on_timeout=True, startup_timeout=START_SECONDS, shutdown_kernel="immediate",
-                            resources={"metadata": {"path": cwd}})
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"], resources={"metadata": {"path": cwd}})
     deadline = time.monotonic() + timeout
-    async with client.async_setup_kernel(env=kernel_env()):
+    async with client.async_setup_kernel(env=kernel_env(jobs)):
         for index, cell in enumerate(nb.cells[:-1]):
             if cell.cell_type != "code" or not cell.source.strip():
                 continue
@@ -153,7 +153,8 @@ async def _execute(nb: nbformat.NotebookNode, cwd: str, timeout: float, notes: l
         await client.async_execute_cell(nb.cells[-1], len(nb.cells) - 1)
 
 
-def _run(nb: nbformat.NotebookNode, chapter: int, timeout: float, lang: str, notes: list[str]) -> dict | None:
+def _run(nb: nbformat.NotebookNode, chapter: int, timeout: float, lang: str, notes: list[str],
+         jobs: int) -> dict | None:
     """Execute the notebook with the grading cell appended; the grading cell's JSON, or None (with a note)."""
     import json
 
@@ -169,7 +170,7 @@ def _run(nb: nbformat.NotebookNode, chapter: int, timeout: float, lang: str, not
             f"_bertkit_grade.write({chapter}, globals(), {str(result)!r}, {lang!r})"))
         limit = timeout + GRADE_SECONDS + START_SECONDS + 30
         try:
-            asyncio.run(asyncio.wait_for(_execute(nb, cwd, timeout, notes), limit))
+            asyncio.run(asyncio.wait_for(_execute(nb, cwd, timeout, notes, jobs), limit))
         except DeadKernelError:
             notes.append("the kernel died (a crash, or out of memory)")
         except (asyncio.TimeoutError, TimeoutError):
@@ -182,18 +183,18 @@ def _run(nb: nbformat.NotebookNode, chapter: int, timeout: float, lang: str, not
         return json.loads(result.read_text(encoding="utf-8"))
 
 
-def grade_file(path: Path, shown: str, chapter: int, timeout: float, lang: str = "en") -> Row:
+def grade_file(path: Path, shown: str, chapter: int, timeout: float, lang: str = "en", jobs: int = 2) -> Row:
     """One submission's row (never raises)."""
     row = Row(shown)
     try:
-        _grade_into(row, path, chapter, timeout, lang)
+        _grade_into(row, path, chapter, timeout, lang, jobs)
     except Exception as err:  # a notebook malformed in a way nbformat lets through: its row says so
         row.points.clear()
         row.notes.append(f"could not be graded ({type(err).__name__}: {str(err)[:120]})")
     return row
 
 
-def _grade_into(row: Row, path: Path, chapter: int, timeout: float, lang: str) -> None:
+def _grade_into(row: Row, path: Path, chapter: int, timeout: float, lang: str, jobs: int) -> None:
     nb, why = read(path)
     if nb is None:
         row.notes.append(why)
@@ -203,7 +204,7 @@ def _grade_into(row: Row, path: Path, chapter: int, timeout: float, lang: str) -
     if found != chapter:
         row.notes.append(f"a notebook of chapter {found}, not {chapter}" if found else "no chapter found")
         return
-    result = _run(nb, chapter, timeout, lang, row.notes)
+    result = _run(nb, chapter, timeout, lang, row.notes, jobs)
     if result is None:
         return
     if "error" in result:
@@ -233,7 +234,7 @@ def grade(paths: list[Path], out: Path, answers: Path | None = None, *, timeout:
         checks = {n: ex for n, ex in exercises(chapters()[chapter]).items() if ex.number != "self"} if chapter else {}
         rows: list[Row] = []
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(grade_file, p, shown, chapter, timeout, lang) for p, shown in files]
+            futures = [pool.submit(grade_file, p, shown, chapter, timeout, lang, jobs) for p, shown in files]
             for future in tqdm(as_completed(futures), total=len(futures), desc="grading", unit="notebook",
                                disable=not progress):
                 rows.append(future.result())
