@@ -37,6 +37,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..eval_mode import evaluating
+
 __all__ = ["INT8_GROUP_SIZE", "OpenVINOEncoder", "available", "compiled", "convert"]
 
 INT8_GROUP_SIZE = 128
@@ -107,10 +109,11 @@ def convert(encoder: nn.Module, names: Sequence[str], needed: Sequence[int]) -> 
 
     names = _input_order(names)
     config: Any = encoder.config
-    wrapped = _SelectedStates(encoder, needed).eval()
+    wrapped = _SelectedStates(encoder, needed)
+    wrapped.training = False  # the wrapper alone; evaluating() below sets and restores the encoder's own mode
     batch = torch.export.Dim("batch")
     sequence = torch.export.Dim("sequence", max=int(getattr(config, "max_position_embeddings", 512)))
-    with torch.no_grad(), warnings.catch_warnings():
+    with evaluating(encoder), warnings.catch_warnings():
         # torch.export, not torch.jit.trace (deprecated in torch 2.13): the graph keeps batch and sequence
         # length symbolic, and the attention-mask branch is the one recorded (the example has a padded row)
         warnings.filterwarnings("ignore", category=FutureWarning)  # torch's own pytree deprecation notices
