@@ -259,7 +259,7 @@ def test_encode_tokenizes_once(tokenizer, model, long_text, monkeypatch):
 
     monkeypatch.setattr(type(tokenizer), "__call__", counting)
     with pytest.warns(UserWarning, match="Truncated 1 of 2"):
-        bertkit.encode(tokenizer, ["short", long_text], model=model, truncation=True, max_length=128)
+        bertkit.encode(tokenizer, ["short", long_text], model=model, long_texts="truncate", max_length=128)
     assert len(calls) == 1, calls
 
 
