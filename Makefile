@@ -1,9 +1,9 @@
 # Two entry points, each doing all of its own set-up on a fresh machine:
 #   make book   -> installs into .venv, executes every chapter, writes _build/html/index.html
 #   make test   -> installs, executes every chapter once under nbmake (the executed copies fill the book's
-#                  jupyter-cache); then, at the same time: lint, every chapter again on the ELECTRA and RoBERTa
-#                  test checkpoints, and the book built from the cache (no chapter executes twice on the same
-#                  model) followed by bertkit's tests, the book checks and the rendered pages in headless Chromium
+#                  jupyter-cache); then, at the same time: lint, every chapter again on the test checkpoints of
+#                  FAMILIES (WordPiece, SentencePiece Unigram and byte-level BPE tokenizers), and the book built
+#                  from the cache (no chapter executes twice on the same model) followed by bertkit's tests, the book checks and the rendered pages in headless Chromium
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
