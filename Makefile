@@ -3,7 +3,8 @@
 #   make test   -> installs, executes every chapter once under nbmake (the executed copies fill the book's
 #                  jupyter-cache); then, at the same time: lint, every chapter again on the test checkpoints of
 #                  FAMILIES (WordPiece, SentencePiece Unigram and byte-level BPE tokenizers), and the book built
-#                  from the cache (no chapter executes twice on the same model) followed by bertkit's tests, the book checks and the rendered pages in headless Chromium
+#                  from the cache (no chapter executes twice on the same model) followed by bertkit's tests, the
+#                  book checks and the rendered pages in headless Chromium
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
