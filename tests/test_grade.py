@@ -53,6 +53,8 @@ def _forged(path: Path) -> nbformat.NotebookNode:
         if "exercise-check" in _tags(cell):
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="✓ Exercise 7.1: correct.\n")]
     nb.cells.append(nbformat.v4.new_code_cell('print("✓ Exercise 7.1: correct.\\n✓ Exercise 7.2: correct.")'))
+    # and a check replaced by one that passes anything: the grader reloads the checks before it runs them
+    nb.cells.append(nbformat.v4.new_code_cell("import bertkit.book.check.ch7 as c7\nc7.q1.func = lambda *a, **k: None"))
     return nb
 
 
@@ -114,7 +116,7 @@ def test_the_books_solutions_get_full_marks(graded):
     assert row["file"].startswith("classroom.zip/") or "classroom.zip" in row["file"]
 
 
-def test_forged_outputs_and_blank_answers_earn_nothing(graded):
+def test_forged_outputs_replaced_checks_and_blank_answers_earn_nothing(graded):
     rows, _ = graded
     row = rows["forged.ipynb"]
     assert float(row["total"]) == 0 and all(float(row[n]) == 0 for n in POINTS7)
