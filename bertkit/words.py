@@ -135,6 +135,32 @@ def _token_vectors(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, r
     return vectors
 
 
+def _text_words(tokenizer: PreTrainedTokenizerBase, full: BatchEncoding, i: int, text: str,
+                spans: list[Span] | None, window_ids: list[list[int]], window_tokens: list[Tensor], stride: int,
+                cut_pieces: str, subtoken_pooling: str, dim: int) -> tuple[WordVectors, int]:
+    """One text's words and vectors from its windows' token vectors; and how many words did not fit (truncated)."""
+    mask = full["special_tokens_mask"][i]
+    content_index = {p: c for c, p in enumerate(q for q, m in enumerate(mask) if not m)}
+    windows = window_starts(tokenizer, window_ids, stride, [full["input_ids"][i][p] for p in content_index])
+    kept, vectors, dropped = [], [], 0
+    for span, positions in groups(tokenizer, full, i, text, spans, cut_pieces):
+        where = [best_window(content_index[p], windows) for p in positions]
+        if any(w is None for w in where):  # truncated: a piece past the end
+            dropped += 1
+            continue
+        pieces = torch.stack([window_tokens[w][pos] for w, pos in where])  # (n_pieces, dim)
+        vectors.append(_pool_pieces(pieces, subtoken_pooling))
+        kept.append((span, positions))
+    row_tokens = full.tokens(i)
+    return WordVectors(
+        text=text,
+        words=tuple(text[a:b] for (a, b), _ in kept),
+        spans=tuple((a, b) for (a, b), _ in kept),
+        pieces=tuple(tuple(row_tokens[p] for p in positions) for _, positions in kept),
+        vectors=torch.stack(vectors) if vectors else torch.zeros((0, dim)),
+    ), dropped
+
+
 def _check_call(tokenizer: object, texts: object, batch_size: object) -> None:
     if isinstance(tokenizer, str) or (isinstance(tokenizer, (list, tuple)) and tokenizer
                                       and isinstance(tokenizer[0], str)):
@@ -185,7 +211,8 @@ def word_vectors(
             its shorter side (as BERT's SQuAD code does), so every word gets a vector.
         stride: overlap between windows, in tokens, with ``long_texts="chunk"``.
         max_length: longest input in tokens, special tokens included; default :func:`bertkit.max_input_length`.
-        batch_size: windows (rows) per forward pass; a text that fits is one window. Results do not depend on it.
+        batch_size: windows (rows) per forward pass, and texts tokenized together; a text that fits is one window.
+            Results do not depend on it.
 
     Returns:
         A list with one :class:`WordVectors` per text; its ``vectors`` has shape (n_words, dim), ``dim`` =
@@ -205,38 +232,25 @@ def word_vectors(
     check_tokenizer(tokenizer, model)
     picked = layer_indices(model.config.num_hidden_layers + 1, layers)
     max_length = checked_max_length(tokenizer, model, max_length)
-    # the policy (error / truncate / chunk) in one place, shared with encode, run and extract
-    rows, doc, _ = tokenize_long(tokenizer, texts, max_length=max_length, long_texts=long_texts, stride=stride)
-    # the whole texts, for word_ids and offsets (verbose=False: being longer than the model is expected here)
-    full = tokenizer(texts, return_offsets_mapping=True, return_special_tokens_mask=True, verbose=False)
-    tokens = _token_vectors(model, tokenizer, rows, picked, layer_pooling, batch_size)
     dim = model.config.hidden_size * (len(picked) if layer_pooling == "concat" else 1)
     dim *= 2 if subtoken_pooling == "first_last" else 1
-    results, dropped = [], 0
-    for i, text in enumerate(texts):
-        mask = full["special_tokens_mask"][i]
-        content_index = {p: c for c, p in enumerate(q for q, m in enumerate(mask) if not m)}
-        text_rows = [r for r, d in enumerate(doc) if d == i]
-        windows = window_starts(tokenizer, [rows["input_ids"][r] for r in text_rows], stride,
-                                 [full["input_ids"][i][p] for p in content_index])
-        kept, vectors = [], []
-        for span, positions in groups(tokenizer, full, i, text, checked_spans[i] if checked_spans else None,
-                                       cut_pieces):
-            where = [best_window(content_index[p], windows) for p in positions]
-            if any(w is None for w in where):  # truncated: a piece past the end
-                dropped += 1
-                continue
-            pieces = torch.stack([tokens[text_rows[w]][pos] for w, pos in where])  # (n_pieces, dim)
-            vectors.append(_pool_pieces(pieces, subtoken_pooling))
-            kept.append((span, positions))
-        row_tokens = full.tokens(i)
-        results.append(WordVectors(
-            text=text,
-            words=tuple(text[a:b] for (a, b), _ in kept),
-            spans=tuple((a, b) for (a, b), _ in kept),
-            pieces=tuple(tuple(row_tokens[p] for p in positions) for _, positions in kept),
-            vectors=torch.stack(vectors) if vectors else torch.zeros((0, dim)),
-        ))
+    results: list[WordVectors] = []
+    dropped = 0
+    for start in range(0, len(texts), batch_size):  # a group of texts at a time: memory holds one group's tokens
+        group = texts[start : start + batch_size]
+        group_spans = checked_spans[start : start + batch_size] if checked_spans else [None] * len(group)
+        # the policy (error / truncate / chunk) in one place, shared with encode, run and extract
+        rows, doc, _ = tokenize_long(tokenizer, group, max_length=max_length, long_texts=long_texts, stride=stride,
+                                     start=start)
+        # the whole texts, for word_ids and offsets (verbose=False: being longer than the model is expected here)
+        full = tokenizer(group, return_offsets_mapping=True, return_special_tokens_mask=True, verbose=False)
+        tokens = _token_vectors(model, tokenizer, rows, picked, layer_pooling, batch_size)
+        for i, (text, text_spans) in enumerate(zip(group, group_spans)):
+            text_rows = [r for r, d in enumerate(doc) if d == i]
+            words, lost = _text_words(tokenizer, full, i, text, text_spans, [rows["input_ids"][r] for r in text_rows],
+                                      [tokens[r] for r in text_rows], stride, cut_pieces, subtoken_pooling, dim)
+            results.append(words)
+            dropped += lost
     if dropped:
         warnings.warn(
             f"Dropped {dropped} word(s) past max_length={max_length} tokens (long_texts='truncate').", stacklevel=2
