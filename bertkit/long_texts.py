@@ -230,8 +230,9 @@ def pool_chunks(
         n_docs: the number of texts; each must have at least one window.
         pooling: the mode the window vectors were pooled with (:func:`bertkit.pool`). ``"max"``: the element-wise
             maximum over the windows (so the maximum over all their tokens). ``"mean"``: the mean of the window
-            vectors weighted by their real tokens, which is the mean of all the windows' tokens (a token in the
-            overlap of two windows counts twice). ``"mean_sqrt_len"``: each window's sum of tokens
+            vectors weighted by their real tokens, which is the mean of all the windows' tokens (a token counts once
+            for every window it is in: twice in the overlap of two windows when the stride is at most half a
+            window, more often with a larger stride). ``"mean_sqrt_len"``: each window's sum of tokens
             (its vector times the square root of its tokens) added up and divided by the square root of all the
             windows' tokens, so the √N scaling covers the whole text. ``"cls"`` is refused: each window has its
             own ``[CLS]``, and their average is not the text's (flair refuses it too); use ``"mean"``, or
