@@ -42,6 +42,7 @@ from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
 from ._pieces import Span, best_window, check_spans, groups, window_starts
 from .encoding import checked_max_length
 from .eval_mode import evaluating
+from .forward import LayerStates
 from .layers import LAYER_POOLING, LayerSpec, combine_layers, layer_indices
 from .long_texts import LONG_TEXTS, tokenize_long
 from .texts import as_texts
@@ -121,15 +122,17 @@ def _pool_pieces(pieces: Tensor, subtoken_pooling: str) -> Tensor:
 
 def _token_vectors(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, rows: BatchEncoding,
                    picked: list[int], layer_pooling: str, batch_size: int) -> list[Tensor]:
-    """(seq_r, dim) token vectors of every row (window), ``batch_size`` rows per forward pass, picked layers only."""
+    """(seq_r, dim) token vectors of every row (window), ``batch_size`` rows per forward pass; only the picked
+    hidden states are kept, and nothing above the highest of them is computed."""
     vectors: list[Tensor] = []
     n_rows = len(rows["input_ids"])
     with evaluating(model):
+        layer_states = LayerStates(model.base_model, picked)  # stops after the highest layer asked for
         for first in range(0, n_rows, batch_size):
             chunk = {key: value[first : first + batch_size] for key, value in rows.items()}
             enc = tokenizer.pad(chunk, padding=True, return_tensors="pt").to(model.device)
-            states = model(**enc, output_hidden_states=True).hidden_states
-            chosen = torch.stack([states[i] for i in picked])  # (k, rows, seq, hidden): the rest is dropped here
+            states = layer_states(dict(enc))
+            chosen = torch.stack([states[i] for i in picked])  # (k, rows, seq, hidden), in the order asked for
             tokens = combine_layers(chosen, layers="all", layer_pooling=layer_pooling).float().cpu()
             vectors += [tokens[r, : len(ids)] for r, ids in enumerate(chunk["input_ids"])]
     return vectors

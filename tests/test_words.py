@@ -335,3 +335,22 @@ def test_chunk_mode_prints_no_sequence_length_message(family_paths, capfd):
 def test_texts_come_third(tokenizer, model):
     with pytest.raises(TypeError, match="texts come third"):
         word_vectors(SHORT, tokenizer, model)
+
+
+def test_only_the_layers_asked_for_are_computed(tokenizer, model):
+    """layers=0 (the embeddings) runs no encoder block; the vectors still equal the hand computation."""
+    from bertkit.forward import block_names
+
+    ran: list[str] = []
+    blocks = block_names(model.base_model)
+    hooks = [model.base_model.get_submodule(name).register_forward_hook(lambda m, i, o, name=name: ran.append(name))
+             for name in blocks]
+    try:
+        got = word_vectors(tokenizer, model, TEXT, layers=0, subtoken_pooling="mean")[0]
+    finally:
+        for hook in hooks:
+            hook.remove()
+    assert ran == []
+    states = _hand_states(tokenizer, model, TEXT)
+    expected = torch.stack([states[0, p].mean(0) for _, p in _hand_words(tokenizer, TEXT)])
+    assert_close(got.vectors, expected, rtol=1e-5, atol=1e-5)
