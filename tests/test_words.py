@@ -341,6 +341,7 @@ def test_only_the_layers_asked_for_are_computed(tokenizer, model):
     """layers=0 (the embeddings) runs no encoder block; the vectors still equal the hand computation."""
     from bertkit.forward import block_names
 
+    word_vectors(tokenizer, model, SHORT, layers=0)  # the first pass per model checks hooks against hidden_states
     ran: list[str] = []
     blocks = block_names(model.base_model)
     hooks = [model.base_model.get_submodule(name).register_forward_hook(lambda m, i, o, name=name: ran.append(name))
