@@ -158,8 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(_join_negative_values(sys.argv[1:] if argv is None else argv))
     try:
         return run_extract(args)
-    except (UsageError, ValueError, TypeError, IndexError, OSError, UnicodeDecodeError) as err:
-        print(f"{parser.prog} {args.command}: error: {err}", file=sys.stderr)
+    except (UsageError, ValueError, TypeError, IndexError, KeyError, OSError, UnicodeDecodeError) as err:
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err  # a KeyError's str() adds quotes
+        print(f"{parser.prog} {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{parser.prog} {args.command}: interrupted", file=sys.stderr)

@@ -306,6 +306,7 @@ def test_cli_reads_stdin(run, cli_model, tmp_path, monkeypatch):
         ("one\n", ["--layers", "9"], "Layer 9 does not exist"),
         ("one\n", ["--layers", "last"], "not a layer spec"),
         ("one\n" + "word " * 50 + "\n", ["--max-length", "16"], "longer than max_length=16"),
+        ("one\n", ["--prompt-name", "query"], "no prompt 'query'"),
     ],
 )
 def test_cli_errors_exit_2_with_a_message(cli_model, tmp_path, capsys, content, args, match):
