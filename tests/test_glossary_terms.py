@@ -84,8 +84,16 @@ def _string_value(node: ast.AST) -> str | None:
 def code_texts(code: str) -> list[str]:
     """The comments and string literals of Python code (implicit concatenations joined) that hold Hangul."""
     code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines())
-    texts = [t.string for t in tokenize.generate_tokens(io.StringIO(code).readline) if t.type == tokenize.COMMENT]
-    tree = ast.parse(code)
+    tokens: list[tokenize.TokenInfo] = []
+    try:
+        tokens.extend(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, SyntaxError):  # unbalanced brackets: keep the tokens read so far
+        pass
+    texts = [t.string for t in tokens if t.type == tokenize.COMMENT]
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:  # not Python (a cell magic): check its string tokens as they stand
+        return [t for t in texts + [t.string for t in tokens if t.type == tokenize.STRING] if HANGUL.search(t)]
     inside_fstrings = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
     for node in ast.walk(tree):
         if id(node) not in inside_fstrings:
