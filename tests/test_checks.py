@@ -414,6 +414,15 @@ def test_rebinding_is_detected():
     assert _clobbered(chapter) == [] and _clobbered(chapter, {"built"}) == ["cell 1 rebinds 'built'"]
 
 
+@pytest.mark.parametrize("kind", ["xlmr_unigram", "roberta_bpe"])
+def test_ch8_q1_accepts_the_solution_on_every_tokenizer_kind(kind, family_paths):
+    # SentencePiece and byte-level BPE emit lone space markers (▁, Ġ) that word_vectors leaves out of a word
+    tokenizer, model = bertkit.load(family_paths[kind])
+    sentence = "토크나이저는 처음 보는 단어를 서브워드 토큰으로 나눕니다."
+    words = bertkit.word_vectors(tokenizer, model, sentence, layers=-2, subtoken_pooling="mean")[0]
+    assert check.ch8.q1.evaluate(words, sentence, tokenizer, model)
+
+
 def test_ch8(loaded):
     tokenizer, model = loaded
     sentence = "Unbelievably, the bank opened."

@@ -14,11 +14,13 @@ def _by_hand(sentence: str, spans: list, tokenizer: Any, model: Any, layer: int)
     """Mean of the pieces inside each character span, in one layer: (words, hidden), without bertkit."""
     enc = tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt")
     offsets = enc.pop("offset_mapping")[0].tolist()
+    # a lone space marker (SentencePiece's ▁, byte-level BPE's Ġ) carries the next character's offsets but no text
+    blank = [not tokenizer.decode([i]).strip() for i in enc["input_ids"][0].tolist()]
     with torch.no_grad():
         states = model(**enc, output_hidden_states=True).hidden_states[layer][0]
     rows = []
     for a, b in spans:
-        inside = [i for i, (s, e) in enumerate(offsets) if s < e and a <= s and e <= b]
+        inside = [i for i, (s, e) in enumerate(offsets) if s < e and a <= s and e <= b and not blank[i]]
         rows.append(states[inside].mean(dim=0))
     return torch.stack(rows)
 
