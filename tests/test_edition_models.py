@@ -6,11 +6,13 @@ model: here none, the bundled one), into a fresh jupyter-cache; then one Jupyter
 The built pages must show each edition's model, the cache records must say the same, and the build must have
 executed nothing itself. `make test` does the same with the real chapters (tests/families.py's RoBERTa checkpoint
 for the Korean edition, the bundled model for the English one) and checks the records with
-``nbmake_cache.py --verify --expect``.
+``nbmake_cache.py --verify --expect``. The Colab and student editions name the model their † values came from,
+as the cache records it (tools/edition_models.py).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -23,6 +25,11 @@ from _book import ROOT
 
 sys.path.insert(0, str(ROOT / "tests"))
 import nbmake_cache  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("editions", ROOT / "tools" / "editions.py")
+editions = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(editions)  # type: ignore[union-attr]
+import edition_models  # noqa: E402  (tools/, on the path once editions is loaded)
 
 # jupyter-cache finds a notebook's outputs by a hash of its code: like the chapters (their parameter cell), the
 # two editions' probes differ in one line, or one cache record would serve both
@@ -41,6 +48,7 @@ def built(tmp_path_factory) -> tuple[Path, str]:
     """A two-edition probe book run by nbmake with BERTKIT_MODEL_KO set, then built from the cache."""
     book = tmp_path_factory.mktemp("edition-models")
     korean = str(book / "a-korean-checkpoint")
+    (book / "a-korean-checkpoint").mkdir()  # a folder, as the test checkpoints are: the editions name it by its name
     for edition in ("ko", "en"):
         nb = nbformat.v4.new_notebook(
             cells=[nbformat.v4.new_markdown_cell(f"# {edition}"), nbformat.v4.new_code_cell(PROBE.format(edition))]
@@ -96,3 +104,18 @@ def test_the_cache_records_each_editions_model_and_the_build_executed_nothing(bu
     assert nbmake_cache.wrong_models(cache, {"book/ko": korean, "book/en": ""}, book) == []
     swapped = nbmake_cache.wrong_models(cache, {"book/ko": "", "book/en": korean}, book)
     assert len(swapped) == 2, f"--expect does not catch a notebook on another model: {swapped}"
+
+
+def test_the_editions_say_which_model_their_values_came_from(built):
+    book, _ = built
+    found = edition_models.models_from_build(book, "_build/.jupyter_cache")
+    assert found == {"ko/probe": {edition_models.MODEL: "a-korean-checkpoint"}, "en/probe": {edition_models.MODEL: ""}}
+    chapter = sorted((ROOT / "book" / "ko").glob("[0-9][0-9]_*.ipynb"))[0]
+    refs, url = editions.labels(ROOT), editions.book_url(ROOT)
+    for kind in editions.OUTPUTS:
+        named = (
+            editions.make_edition(chapter, kind, {edition_models.MODEL: "klue/bert-base"}, refs, url).cells[1].source
+        )
+        default = editions.make_edition(chapter, kind, {}, refs, url).cells[1].source
+        assert "`klue/bert-base`" in named and "all-MiniLM-L6-v2" not in named, named
+        assert "all-MiniLM-L6-v2" in default and "klue" not in default, default

@@ -30,7 +30,8 @@ prose is this module's own, because no kept tool converts MyST roles and directi
 
 Glue values: ``python tools/editions.py --glue-from-build`` (after ``make book``) reads the values the
 last book build stored beside each executed chapter (``_build/jupyter_execute/book/<edition>/NN.glue.json``) into
-``colab/glue.json``; a plain run reuses that file, so regenerating needs no execution and is deterministic.
+``colab/glue.json``, with the model each chapter ran on (tools/edition_models.py), which the notes name for the †
+values; a plain run reuses that file, so regenerating needs no execution and is deterministic.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ import yaml
 from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # tools/edition_text.py, run as a script or loaded by path
+from edition_models import described, models_from_build  # noqa: E402
 from edition_text import GLUE, absolute_links, pin_install, to_markdown, without_build_code  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,11 +62,11 @@ LABEL_AT = re.compile(r"^\(((?:ko|en)-[A-Za-z0-9_-]+)\)=[ \t]*\n(?:\s*\n)*(#+)?[
 TEXT = {
     "colab_note": {
         "en": "*Colab edition of chapter {n} of [the BERT embeddings book]({url}), generated from the book's "
-              "source for bertkit {version}. Numbers and words marked † are what the default model "
-              "(all-MiniLM-L6-v2) gives; the cells print your model's own. Solutions are folded under each "
+              "source for bertkit {version}. Numbers and words marked † are what {model} "
+              "gives; the cells print your model's own. Solutions are folded under each "
               "exercise.*",
         "ko": "*[BERT 임베딩 책]({url}) {n}장의 Colab 판입니다. 책의 원본에서 bertkit {version}에 맞춰 만들었습니다. "
-              "† 표시가 붙은 숫자와 단어는 기본 모델(all-MiniLM-L6-v2)의 결과이고, 셀은 여러분이 쓰는 모델의 값을 "
+              "† 표시가 붙은 숫자와 단어는 {model}의 결과이고, 셀은 여러분이 쓰는 모델의 값을 "
               "출력합니다. 풀이는 연습문제마다 접혀 있습니다.*",
     },
     "student_note": {
@@ -72,12 +74,12 @@ TEXT = {
               "or id in the first code cell, each answer in its cell (answers in words go between the quotes of "
               "the `..._text` variables), and run the check under it: it shows ✓, or ✗ and what is wrong; "
               "`check.ch{n}.q1.hint()` prints a hint. Run all always reaches the self-check at the end. Numbers "
-              "and words marked † are what the default model (all-MiniLM-L6-v2) gives.*",
+              "and words marked † are what {model} gives.*",
         "ko": "*[BERT 임베딩 책]({url}) {n}장의 학생용 노트북입니다(bertkit {version}). 첫 코드 셀에 이름이나 학번을 "
               "쓰고, 답은 답 셀에 씁니다(말로 쓰는 답은 `..._text` 변수의 따옴표 사이에 씁니다). 바로 아래 확인 셀을 "
               "실행하면 ✓, 또는 ✗와 무엇이 틀렸는지가 나옵니다. 힌트는 `check.ch{n}.q1.hint()`로 봅니다. '모두 "
-              "실행'은 언제나 마지막 스스로 확인하기까지 갑니다. † 표시가 붙은 숫자와 단어는 기본 "
-              "모델(all-MiniLM-L6-v2)의 결과입니다.*",
+              "실행'은 언제나 마지막 스스로 확인하기까지 갑니다. † 표시가 붙은 숫자와 단어는 "
+              "{model}의 결과입니다.*",
     },
     "answer": {"en": "# Your answer:", "ko": "# 여러분의 답:"},
     "student_id": {"en": "# Your name or student id, as your teacher asked for it:",
@@ -153,6 +155,7 @@ def read_glue(root: Path = ROOT) -> dict[str, dict[str, str]]:
 def glue_from_build(root: Path = ROOT) -> dict[str, dict[str, str]]:
     """The glue values of the last book build, per chapter (``en/01_tokenizer_inputs``), as displayed text."""
     values: dict[str, dict[str, str]] = {}
+    models = models_from_build(root, config(root)["execute"]["cache"])  # which model each chapter ran on
     for path in chapters(root):
         key = f"{path.parent.name}/{path.stem}"
         stored = root / "_build" / "jupyter_execute" / "book" / path.parent.name / f"{path.stem}.glue.json"
@@ -167,7 +170,7 @@ def glue_from_build(root: Path = ROOT) -> dict[str, dict[str, str]]:
             except (ValueError, SyntaxError):
                 pass
             chapter[name] = text
-        values[key] = dict(sorted(chapter.items()))
+        values[key] = dict(sorted({**chapter, **models.get(key, {})}.items()))
     return values
 
 
@@ -227,7 +230,8 @@ def make_edition(path: Path, kind: str, glue: dict[str, str], refs: dict, url: s
         cells.append(cell)
     if pending is not None:
         raise ValueError(f"{path}: a solution code cell has no solution explanation after it")
-    note = TEXT[f"{kind}_note"][edition].format(n=number, url=url, version=version(root))
+    note = TEXT[f"{kind}_note"][edition].format(n=number, url=url, version=version(root),
+                                                model=described(glue, edition))  # the model of the † values
     intro = nbformat.v4.new_markdown_cell(note)
     intro["id"] = _id(cells[0], kind)
     first = [cells[0], intro]
