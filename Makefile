@@ -18,7 +18,7 @@ export TOKENIZERS_PARALLELISM := false
 # fails; a reader's notebook shows ✗ and goes on (bertkit.book.check).
 export BERTKIT_CHECK_STRICT := 1
 
-.PHONY: install book publish-local site html lint lint-workflows test test-notebooks test-families test-html test-library test-book-then-library clean
+.PHONY: install book publish-local site html lint lint-workflows test test-notebooks test-families test-html test-library test-pytest test-book-then-library help clean
 
 install: $(STAMP)
 
@@ -109,7 +109,7 @@ ifdef IN_ORDER
 endif
 
 test-book-then-library:
-	$(MAKE) --no-print-directory -k IN_ORDER=1 test-html test-library
+	$(MAKE) --no-print-directory -k IN_ORDER=1 test-html test-pytest
 
 test-notebooks:
 	$(NBMAKE) -p tests.nbmake_cache --nb-cache=$(NB_CACHE)
@@ -150,9 +150,21 @@ lint-workflows: install
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(VENV)/bin/zizmor --offline --no-progress .github/workflows
 
-# Two test processes, each taking whole files (a file's module fixtures, such as its Chromium, are built once)
-test-library:
+# Every test (library and book), two processes, each taking whole files (a file's module fixtures, such as its
+# Chromium, are built once); the rendered-page tests need the book that test-html built
+test-pytest:
 	$(PY) -m pytest tests -p no:cacheprovider -n 2 --dist loadfile
+
+# The fast target: bertkit's own tests (tests/library/, marker `library`), no chapter, no book, no browser
+test-library: install
+	$(PY) -m pytest tests/library -p no:cacheprovider -n 2 --dist loadfile
+
+help:
+	@echo "make book          install, run every chapter into the cache, build _build/html"
+	@echo "make test          everything CI runs: lint, every chapter on every test checkpoint, the book, all tests"
+	@echo "make test-library  install, then bertkit's own tests only (a few minutes)"
+	@echo "make lint          ruff, mypy, the publishing workflow's linters"
+	@echo "make publish-local DIR=...   the built site copied into a folder"
 
 clean:
 	rm -rf _build $(VENV)

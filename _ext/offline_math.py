@@ -3,7 +3,7 @@
 Sphinx's default renderer loads MathJax from jsDelivr's CDN, so offline the book showed raw ``\\(\\tanh(...)\\)``.
 MathJax served from the book itself (the PyPI package sphinx-mathjax-offline) fixes that but costs 750 kB of
 scripts and fonts on each page with math, which pushed those pages over the book's 1.5 MB first-load budget
-(tests/test_rendered_site.py). The book's math is short inline TeX (``$h_{\\texttt{[CLS]}}$``,
+(tests/book/test_rendered_site.py). The book's math is short inline TeX (``$h_{\\texttt{[CLS]}}$``,
 ``$\\gamma \\sum_l \\operatorname{softmax}(s)_l \\, h_l$``), so it is converted once, at build time, with the
 kept converter latex2mathml, and every current browser draws MathML itself (MathML Core: Chrome/Edge 109+,
 Firefox, Safari).

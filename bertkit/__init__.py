@@ -36,7 +36,7 @@ from .vector_store import VectorsMismatchError, describe_vectors, load_vectors, 
 from .vocabulary import TokenizerMismatchError, check_tokenizer, vocab_fingerprint
 from .words import CUT_PIECES, SUBTOKEN_POOLING, WordVectors, whitespace_spans, word_vectors
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "BUNDLED_SHA256", "DTYPE", "HEADS", "LAYER_POOLING", "POOLING", "PROJECTION",

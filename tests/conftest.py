@@ -57,8 +57,18 @@ def _guarded_getaddrinfo(host, *args, **kwargs):
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "network_probe: the test makes (refused) connection attempts on purpose")
+    config.addinivalue_line("markers", "library: a test of bertkit's core (tests/library/)")
+    config.addinivalue_line("markers", "book: a test of the book, its editions, checks and rendered pages (tests/book/)")
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.getaddrinfo = _guarded_getaddrinfo
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by its folder, so `pytest -m library` or `-m book` picks one side from anywhere."""
+    for item in items:
+        folder = item.path.parent.name
+        if folder in ("library", "book"):
+            item.add_marker(getattr(pytest.mark, folder))
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 The chapters under ``book/<edition>/NN_*.ipynb`` are written in MyST for Jupyter Book. Colab and plain notebook
 viewers render CommonMark only, so this module writes two generated copies of every chapter (discovered, not
-listed), kept in the repository and checked by ``tests/test_editions.py``:
+listed), kept in the repository and checked by ``tests/book/test_editions.py``:
 
 - ``colab/<edition>/NN_*.ipynb``: the chapter for readers in Colab. ``(label)=`` lines removed, ``{ref}`` turned
   into links to the rendered book, ``{glue:text}`` replaced by the default model's value (from

@@ -6,7 +6,7 @@ line length. For every chapter notebook (``book/<edition>/NN_*.ipynb``, or the o
 1. A trailing comment that pushes its line past the edge moves onto its own line above the code, and a comment
    line still past the edge is wrapped at spaces. Widths are display widths: a Hangul syllable takes two columns,
    as ruff counts it. Code is not touched in this step, so both editions' code stays the same
-   (tests/test_book_parity.py): without it ruff would break the code around a long comment, differently in each
+   (tests/book/test_book_parity.py): without it ruff would break the code around a long comment, differently in each
    edition. Pragmas (``# noqa``, ``# type:``, ``# fmt:``) stay where they are.
 2. ``ruff format`` with book/ruff.toml formats every code cell (long calls broken as ruff breaks them); then a
    one-line string that still ends past the edge is cut after a space into implicitly concatenated pieces (the
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
 
     differ = parity(paths)
     if differ:
-        print("The two editions' code differs in (tests/test_book_parity.py):", *differ, sep="\n  ")
+        print("The two editions' code differs in (tests/book/test_book_parity.py):", *differ, sep="\n  ")
         status = 1
     found = long_lines(paths)
     total = sum(len(v) for v in found.values())

@@ -5,7 +5,7 @@
 This package is the one seam between :func:`bertkit.extract` and everything that computes faster than plain
 float32; ``dtype="float32"`` never imports it. ``dtype`` is how the encoder computes; ``output_dtype`` stays the
 dtype of the returned array or file. Fidelity is the cosine of each text's vector to its float32 vector; the
-bounds below are asserted by tests/test_precision.py on the bundled all-MiniLM-L6-v2 (speeds, and how these
+bounds below are asserted by tests/library/test_precision.py on the bundled all-MiniLM-L6-v2 (speeds, and how these
 choices were made: benchmarks/README.md).
 
 - ``"bfloat16"``: on a CPU, the encoder compiled by OpenVINO with bfloat16 matrix multiplies (layer norms,

@@ -1,5 +1,5 @@
 """The book's Sphinx extensions (_ext/) on their own, without a build or a browser: the Korean search splitter,
-the MathML renderer, the web-font subset and the icon CSS. tests/test_rendered_site.py checks the built book.
+the MathML renderer, the web-font subset and the icon CSS. tests/book/test_rendered_site.py checks the built book.
 """
 
 from __future__ import annotations

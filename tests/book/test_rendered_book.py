@@ -1,7 +1,7 @@
 """The rendered book as readers see it: every chapter page of both editions opened in headless Chromium.
 
 Needs a built book (`make book`, which `make test` runs first) and Debian's `chromium` and `chromium-driver`.
-Without them the test skips and says how to install them; under CI (CI=true) it fails instead (tests/_browser.py).
+Without them the test skips and says how to install them; under CI (CI=true) it fails instead (tests/book/_browser.py).
 """
 
 from __future__ import annotations

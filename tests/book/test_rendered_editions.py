@@ -2,7 +2,7 @@
 in headless Chromium. No raw MyST in the visible text, no relative link, solutions closed (Colab) or absent (student).
 
 Needs Debian's `chromium` and `chromium-driver`; without them the test skips (under CI=true it fails instead).
-Checks are executed against blank and wrong answers in tests/test_checks.py; against the solutions, by the
+Checks are executed against blank and wrong answers in tests/book/test_checks.py; against the solutions, by the
 chapters themselves (each solution cell is followed by its check cell, run by the book build and nbmake).
 """
 

@@ -8,7 +8,7 @@ import re
 import tokenize
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
 EDITIONS = ("ko", "en")
 LABEL = re.compile(r"^\((ko|en)-([A-Za-z0-9_-]+)\)=\s*$", re.MULTILINE)

@@ -135,7 +135,7 @@ def test_reviews_dir(lang):
 
 def test_files_are_package_data():
     """pyproject's package-data patterns ship every data file (else a wheel install has no data)."""
-    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     if not pyproject.is_file():
         pytest.skip("not running from the source tree")
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11

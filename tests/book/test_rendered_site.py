@@ -2,7 +2,7 @@
 finds every Korean page that contains a term.
 
 Pages and expected search results are computed from the built book, so pages added later are covered.
-Needs `make book` and Chromium (see tests/_browser.py).
+Needs `make book` and Chromium (see tests/book/_browser.py).
 """
 
 from __future__ import annotations

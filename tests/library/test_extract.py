@@ -59,7 +59,7 @@ def run(model, tokenizer):
     """extract() with the session's model, no progress bar."""
 
     def call(texts, **kwargs):
-        kwargs.setdefault("pooling", "mean")  # compared with a mean by hand; pooling="auto": tests/test_extract_recipe.py
+        kwargs.setdefault("pooling", "mean")  # compared with a mean by hand; pooling="auto": tests/library/test_extract_recipe.py
         return extract(texts, model=model, tokenizer=tokenizer, progress=False, **kwargs)
 
     return call
@@ -333,7 +333,7 @@ def test_cli_long_texts_chunk_and_dtype_reach_extract(run, cli_model, tmp_path, 
     seen: list[str] = []
     real = extract_module.extract
 
-    def recording(*args, dtype="float32", **kwargs):  # what each dtype computes: tests/test_precision.py
+    def recording(*args, dtype="float32", **kwargs):  # what each dtype computes: tests/library/test_precision.py
         seen.append(dtype)
         return real(*args, dtype="float32", **kwargs)
 

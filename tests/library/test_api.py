@@ -119,7 +119,7 @@ def test_the_import_reader_can_fail():
 def test_every_core_module_imports_only_what_its_install_declares():
     """The core needs only the dependencies; bertkit.plots, bertkit.distributed, bertkit.fast their own extra."""
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
-    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
     core = _requirement_names(project["dependencies"])
     extras = {name: _requirement_names(reqs) for name, reqs in project["optional-dependencies"].items()}

@@ -1,10 +1,10 @@
 """Chapter code fits the page: no visible code block of either edition scrolls sideways at 1280 px.
 
-Opens every chapter page of the built book in headless Chromium at the window size tests/_browser.py sets
+Opens every chapter page of the built book in headless Chromium at the window size tests/book/_browser.py sets
 (1280 px wide) and measures each code block a reader sees (the code cells' input, and code blocks in the prose;
 not the cells' printed output, and not what is folded away): its content must not be wider than its box. The
 width it has to fit comes from the theme and _static/code-width.css; the chapters are kept to it by
-tools/format_chapters.py (book/ruff.toml). Needs a built book and Chromium (tests/_browser.py).
+tools/format_chapters.py (book/ruff.toml). Needs a built book and Chromium (tests/book/_browser.py).
 """
 
 from __future__ import annotations
