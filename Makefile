@@ -137,7 +137,7 @@ test-html: html
 # ruff (bertkit/ and tests/) and mypy (bertkit/), configured in pyproject.toml
 # CHECK_CHAPTERS=1: also fail when a chapter is not formatted to the page's width (tools/format_chapters.py
 # --check, book/ruff.toml). Off until the chapters have been formatted once with `python tools/format_chapters.py`.
-CHECK_CHAPTERS ?=
+CHECK_CHAPTERS ?= 1
 lint: install
 	$(VENV)/bin/ruff check bertkit tests tools
 	$(VENV)/bin/mypy

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "book" / "ruff.toml"
 RUFF = Path(sys.executable).with_name("ruff")
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "book"))
 from long_lines import move_comments, same_code, split_strings, width, wrap_docstrings  # noqa: E402
 
 from _book import strip_comments  # noqa: E402  (what must be identical in both editions)
