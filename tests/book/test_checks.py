@@ -490,10 +490,10 @@ def test_ch7():
     _fails(check.ch7.q1, 1.0, eojeols, cased, match="3,000-token vocabulary")
 
     sentence = "배우들의 연기가 정말 좋았다"
-    typed_on_mac = unicodedata.normalize("NFD", sentence)
-    assert check.ch7.q2.evaluate(lambda texts: [unicodedata.normalize("NFC", t) for t in texts], typed_on_mac, sentence)
-    _fails(check.ch7.q2, lambda texts: list(texts), typed_on_mac, sentence, match="NFC")
-    _fails(check.ch7.q2, "NFC", typed_on_mac, sentence, match="function")
+    decomposed = unicodedata.normalize("NFD", sentence)
+    assert check.ch7.q2.evaluate(lambda texts: [unicodedata.normalize("NFC", t) for t in texts], decomposed, sentence)
+    _fails(check.ch7.q2, lambda texts: list(texts), decomposed, sentence, match="NFC")
+    _fails(check.ch7.q2, "NFC", decomposed, sentence, match="function")
 
     count = {e: len(cased.encode(e, add_special_tokens=False).tokens) for e in set(eojeols)}
     assert check.ch7.q3.evaluate(max(count, key=count.get), eojeols, cased)

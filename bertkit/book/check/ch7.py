@@ -37,12 +37,12 @@ def q1(ex1_pieces_per_eojeol: Any, eojeols: Any, cased: Any) -> None:
           hint_ko="텍스트마다 unicodedata.normalize('NFC', t)를 적용한 리스트를 돌려주세요: "
           "def to_nfc(texts): return [unicodedata.normalize('NFC', t) for t in texts]",
           points=1, answers={"to_nfc": "function"})
-def q2(to_nfc: Any, typed_on_mac: Any, sentence: Any) -> None:
+def q2(to_nfc: Any, decomposed: Any, sentence: Any) -> None:
     require(to_nfc, "to_nfc")
     expect(callable(to_nfc), "to_nfc should be a function of a list of texts.",
            "`to_nfc` 값은 텍스트 리스트를 받는 함수여야 합니다.")
     probe = ["한국어", "café", "배를 깎아 먹었다"]
-    got = to_nfc([typed_on_mac, *(unicodedata.normalize("NFD", t) for t in probe)])
+    got = to_nfc([decomposed, *(unicodedata.normalize("NFD", t) for t in probe)])
     expect(isinstance(got, list) and got == [sentence, *probe],
            "to_nfc(texts) should return the list of texts, each normalized to NFC (composed syllables).",
            "to_nfc(texts) 함수는 각 텍스트를 NFC(완성형 음절)로 정규화한 리스트를 돌려줘야 합니다.")
