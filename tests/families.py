@@ -223,6 +223,21 @@ def write_sentence_config(path: Path, pooling: str, normalize: bool, max_seq_len
     (path / "config_sentence_transformers.json").write_text(json.dumps(settings, indent=2))
 
 
+def sentence_transformers_folder(base: Path, out: Path, pooling: str, normalize: bool, prompts: dict | None = None,
+                                 default_prompt_name: str | None = None, max_seq_length: int | None = None) -> Path:
+    """A copy of a test checkpoint with a sentence-transformers pipeline saved by sentence-transformers itself."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+
+    transformer = Transformer(str(base), max_seq_length=max_seq_length)
+    modules = [transformer, Pooling(transformer.get_embedding_dimension(), pooling_mode=pooling)]
+    if normalize:
+        modules.append(Normalize())
+    st = SentenceTransformer(modules=modules, device="cpu", prompts=prompts, default_prompt_name=default_prompt_name)
+    st.save(str(out))
+    return out
+
+
 def build_all(root: str | Path) -> dict[str, Path]:
     """Write every family's checkpoint under ``root``; return ``{family: path}``."""
     return {family: build(family, Path(root) / family) for family in FAMILIES}

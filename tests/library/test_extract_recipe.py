@@ -8,31 +8,21 @@ import pytest
 
 import bertkit
 from bertkit.extraction import extract
+from families import sentence_transformers_folder
 
 TEXTS = ["나는 파리가 좋다", "A longer English sentence about the river bank.", "짧다", "Seoul in the autumn."]
 
 
-def _st_folder(base, out, pooling, normalize, prompts=None, default_prompt_name=None):
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-
-    transformer = Transformer(str(base))
-    modules = [transformer, Pooling(transformer.get_embedding_dimension(), pooling_mode=pooling)]
-    if normalize:
-        modules.append(Normalize())
-    st = SentenceTransformer(modules=modules, device="cpu", prompts=prompts, default_prompt_name=default_prompt_name)
-    st.save(str(out))
-    return out
 
 
 @pytest.fixture(scope="module")
 def folders(family_paths, tmp_path_factory):
     root = tmp_path_factory.mktemp("auto")
     return {
-        "cls_normalize": _st_folder(family_paths["roberta"], root / "cls", "cls", True),
-        "mean_prompts": _st_folder(family_paths["bert"], root / "e5", "mean", True,
+        "cls_normalize": sentence_transformers_folder(family_paths["roberta"], root / "cls", "cls", True),
+        "mean_prompts": sentence_transformers_folder(family_paths["bert"], root / "e5", "mean", True,
                                    {"query": "query: ", "passage": "passage: "}, default_prompt_name="query"),
-        "max": _st_folder(family_paths["electra"], root / "max", "max", False),
+        "max": sentence_transformers_folder(family_paths["electra"], root / "max", "max", False),
     }
 
 

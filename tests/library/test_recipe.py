@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 import bertkit
 from bertkit.recipe import SentenceRecipe, UnsupportedRecipeError, sentence_recipe
+from families import sentence_transformers_folder
 
 TEXTS = ["나는 파리가 좋다", "A longer English sentence about the river bank.", "짧다"]
 
@@ -29,18 +30,6 @@ def _bertkit_vectors(tokenizer, model, texts, prompt_name=None):
     return F.normalize(vectors, dim=-1) if recipe.normalize else vectors
 
 
-def _st_folder(base, out, pooling, normalize, prompts=None, default_prompt_name=None, max_seq_length=None):
-    """A copy of a test checkpoint with a sentence-transformers pipeline saved by sentence-transformers."""
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-
-    transformer = Transformer(str(base), max_seq_length=max_seq_length)
-    modules = [transformer, Pooling(transformer.get_embedding_dimension(), pooling_mode=pooling)]
-    if normalize:
-        modules.append(Normalize())
-    st = SentenceTransformer(modules=modules, device="cpu", prompts=prompts, default_prompt_name=default_prompt_name)
-    st.save(str(out))
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +38,12 @@ def st_folders(family_paths, tmp_path_factory):
     xlmr = family_paths.get("xlmr_unigram", family_paths["roberta"])
     e5 = family_paths.get("bert_unigram", family_paths["bert"])
     return {
-        "cls_normalize": _st_folder(xlmr, root / "cls", "cls", True, max_seq_length=64),  # saved as model_max_length
-        "mean_prompts": _st_folder(e5, root / "e5", "mean", True, {"query": "query: ", "passage": "passage: "},
+        "cls_normalize": sentence_transformers_folder(xlmr, root / "cls", "cls", True, max_seq_length=64),  # saved as model_max_length
+        "mean_prompts": sentence_transformers_folder(e5, root / "e5", "mean", True, {"query": "query: ", "passage": "passage: "},
                                    default_prompt_name="query"),
-        "mean": _st_folder(family_paths["electra"], root / "mean", "mean", False),
-        "mean_sqrt_len": _st_folder(family_paths["bert"], root / "msl", "mean_sqrt_len_tokens", False),
-        "max": _st_folder(family_paths["roberta"], root / "max", "max", False),
+        "mean": sentence_transformers_folder(family_paths["electra"], root / "mean", "mean", False),
+        "mean_sqrt_len": sentence_transformers_folder(family_paths["bert"], root / "msl", "mean_sqrt_len_tokens", False),
+        "max": sentence_transformers_folder(family_paths["roberta"], root / "max", "max", False),
     }
 
 
