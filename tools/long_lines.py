@@ -124,9 +124,9 @@ def split_strings(code: str, limit: int) -> str:
     return "".join(lines)
 
 
-def _docstring_rows(tree: ast.AST) -> set[int]:
-    """The line numbers (from 1) that docstrings of ``tree`` span."""
-    rows: set[int] = set()
+def _docstrings(tree: ast.AST) -> list[ast.Constant]:
+    """The docstrings of ``tree``: the string constants that open a module, class or function body."""
+    found = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
             first = node.body[0]
@@ -135,7 +135,15 @@ def _docstring_rows(tree: ast.AST) -> set[int]:
                 and isinstance(first.value, ast.Constant)
                 and isinstance(first.value.value, str)
             ):
-                rows.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+                found.append(first.value)
+    return found
+
+
+def _docstring_rows(tree: ast.AST) -> set[int]:
+    """The line numbers (from 1) that docstrings of ``tree`` span."""
+    rows: set[int] = set()
+    for doc in _docstrings(tree):
+        rows.update(range(doc.lineno, (doc.end_lineno or doc.lineno) + 1))
     return rows
 
 
@@ -168,13 +176,6 @@ def same_code(before: str, after: str) -> bool:
     except SyntaxError:
         return before == after
     for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
-                first = node.body[0]
-                if (
-                    isinstance(first, ast.Expr)
-                    and isinstance(first.value, ast.Constant)
-                    and isinstance(first.value.value, str)
-                ):
-                    first.value.value = " ".join(first.value.value.split())
+        for doc in _docstrings(tree):
+            doc.value = " ".join(str(doc.value).split())  # a docstring constant is always a str
     return ast.dump(trees[0]) == ast.dump(trees[1])
